@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` (demo server) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint format install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+## make run: install into .venv, create the demo (images, team, job) and serve it.
+run: $(VENV)/.installed
+	$(BIN)/truthset demo
+
+## make test: install test tools, make sure Chromium and PostgreSQL are there, run everything.
+test: $(VENV)/.installed-test
+	scripts/test-system-deps.sh
+	$(BIN)/pytest
+
+## make lint: formatting, lint and types, as CI runs them.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output

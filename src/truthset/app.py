@@ -1,0 +1,75 @@
+"""create_app: builds the web application for one deployment. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from truthset import __version__
+from truthset.background.runner import Runner
+from truthset.deployment import Deployment, open_deployment
+from truthset.settings import Settings
+from truthset.web import api, console, errors, media, pages, portal
+
+STATIC = Path(__file__).parent / "web" / "static"
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+def create_app(settings: Settings | None = None, deployment: Deployment | None = None) -> FastAPI:
+    """The app for a deployment (opened from settings when not given). The background runner
+    starts with the app unless settings.run_background is off."""
+    dep = deployment or open_deployment(settings or Settings())
+    runner = Runner(dep) if dep.settings.run_background else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if runner is not None:
+            runner.start()
+        yield
+        if runner is not None:
+            runner.stop()
+
+    app = FastAPI(
+        title="truthset",
+        version=__version__,
+        description="Labeling jobs with private work teams and Ground Truth-compatible output.",
+        openapi_url="/api/v1/openapi.json",
+        # The interactive docs page loads from a CDN; this deployment must work offline.
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.deployment = dep
+    app.state.runner = runner
+    errors.install(app, pages.TEMPLATES)
+    app.include_router(api.router)
+    app.include_router(media.router)
+    app.include_router(pages.router)
+    app.include_router(portal.router)
+    app.include_router(console.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.middleware("http")(_security_headers)
+    return app
+
+
+async def _security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    path = request.url.path
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if path.startswith("/static/"):
+        # Task frames have an opaque origin; they load the crowd elements as CORS module scripts.
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif not path.startswith(("/media/", "/api/", "/portal/tasks/")):
+        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response

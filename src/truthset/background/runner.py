@@ -1,0 +1,77 @@
+"""The background runner: a thread in each server process that steps the active jobs.
+
+Several processes may run; a job is worked on by one at a time, whichever holds its runner
+lease (a row update, so it works the same on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+
+from sqlalchemy import select
+
+from truthset.background import leases
+from truthset.background.lifecycle import step_job
+from truthset.db.tables import Job
+from truthset.deployment import Deployment
+from truthset.jobs import ACTIVE
+from truthset.workforce import forget_old_failures
+
+log = logging.getLogger(__name__)
+
+
+class Runner:
+    def __init__(self, dep: Deployment) -> None:
+        self.dep = dep
+        self.owner = leases.new_owner("server")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_output: dict[int, datetime] = {}
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="truthset-runner", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.dep.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.dep.wake.wait(self.dep.settings.background_interval)
+            self.dep.wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("background pass failed")
+
+    def run_once(self) -> None:
+        """Steps every active job this process can get the lease of."""
+        with self.dep.db.read() as conn:
+            job_ids = list(
+                conn.scalars(select(Job.id).where(Job.status.in_(ACTIVE)).order_by(Job.id))
+            )
+        for job_id in job_ids:
+            run_job(self.dep, job_id, self.owner, self._last_output)
+        forget_old_failures(self.dep, self.dep.clock.now())
+
+
+def run_job(
+    dep: Deployment, job_id: int, owner: str, last_output: dict[int, datetime] | None = None
+) -> bool:
+    """Steps one job if its lease can be had; returns whether it was stepped."""
+    if not leases.acquire(dep, job_id, owner):
+        return False
+    try:
+        step_job(dep, job_id, owner, last_output if last_output is not None else {})
+    except Exception:
+        log.exception("background work on job %s failed", job_id)
+    finally:
+        leases.release(dep, job_id, owner)
+    return True

@@ -1,0 +1,53 @@
+"""What every command needs: the settings (environment plus global flags) and errors as exit codes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+from rich.console import Console
+from typer._click.core import Context as ClickContext
+
+from truthset.deployment import Deployment, open_deployment
+from truthset.errors import Invalid, TruthsetError
+from truthset.settings import Settings
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class ErrorsAsExitCodes(typer.core.TyperGroup):
+    """Turns domain errors into a one-line message on stderr and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TruthsetError as error:
+            err.print(f"[bold red]error:[/] {error.message}", soft_wrap=True)
+            if isinstance(error, Invalid) and len(error.problems) > 1:
+                for problem in error.problems:
+                    err.print(f"  {problem}", soft_wrap=True)
+            raise SystemExit(1) from None
+        except ValueError as error:  # settings that fail validation
+            err.print(f"[bold red]error:[/] {error}", soft_wrap=True)
+            raise SystemExit(1) from None
+
+
+def settings(ctx: typer.Context) -> Settings:
+    root = ctx.find_root()
+    overrides: dict[str, Any] = dict(root.obj or {})
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def deployment(ctx: typer.Context) -> Deployment:
+    dep = open_deployment(settings(ctx))
+    ctx.call_on_close(dep.db.dispose)
+    return dep
+
+
+def read_secret_stdin() -> str:
+    value = sys.stdin.readline().rstrip("\n")
+    if not value:
+        raise Invalid("no password on standard input")
+    return value

@@ -1,0 +1,221 @@
+"""manifest and job commands."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from truthset import jobs, manifests
+from truthset.background import leases
+from truthset.background.runner import run_job
+from truthset.cli.context import deployment, err, out
+from truthset.errors import Invalid
+from truthset.labels import labels_from_list
+
+
+def _storage_path(value: str) -> str:
+    """Local paths given on the command line may be relative; storage wants absolute ones."""
+    return value if "://" in value else str(Path(value).expanduser().resolve())
+
+
+def _show_job(job: jobs.JobInfo) -> None:
+    table = Table(box=None, show_header=False)
+    for key, value in (
+        ("name", job.name),
+        ("status", job.status),
+        ("task type", job.task_type),
+        ("team", job.team),
+        ("labels", ", ".join(job.labels)),
+        ("label attribute", job.label_attribute_name),
+        ("workers per object", str(job.workers_per_object)),
+        ("objects", str(job.object_count)),
+        ("manifest", job.manifest_uri),
+        ("output manifest", job.output_manifest),
+        ("created", f"{job.created_at:%Y-%m-%d %H:%M:%S} UTC"),
+    ):
+        table.add_row(key, value)
+    for counter, count in job.counters.as_ground_truth().items():
+        table.add_row(counter, str(count))
+    if job.failure_reason:
+        table.add_row("failure", job.failure_reason)
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    manifest = typer.Typer(help="Input manifests (JSON Lines).", no_args_is_help=True)
+    job = typer.Typer(help="Labeling jobs.", no_args_is_help=True)
+    app.add_typer(manifest, name="manifest")
+    app.add_typer(job, name="job")
+
+    @manifest.command("create")
+    def manifest_create(
+        ctx: typer.Context,
+        source: str,
+        output: Annotated[str, typer.Option("-o", "--output", help="Manifest to write.")],
+    ) -> None:
+        """Write a manifest with one {"source-ref": ...} line per .jpg/.jpeg/.png under a folder."""
+        count = manifests.create_manifest(
+            deployment(ctx).storage, _storage_path(source), _storage_path(output)
+        )
+        out.print(f"{count} objects written to {output}")
+
+    @manifest.command("validate")
+    def manifest_validate(ctx: typer.Context, path: str) -> None:
+        """Check a manifest; print every problem with its line number; exit 1 if any."""
+        report = manifests.validate(deployment(ctx).storage, _storage_path(path))
+        for problem in report.problems:
+            err.print(problem, soft_wrap=True)
+        if report.problem_count > len(report.problems):
+            err.print(f"... and {report.problem_count - len(report.problems)} more problems")
+        if report.problem_count or not report.objects:
+            if not report.objects and not report.problem_count:
+                err.print(f"{path}: the manifest is empty")
+            raise typer.Exit(1)
+        out.print(f"{path}: {report.objects} objects, no problems")
+
+    @job.command("create")
+    def job_create(
+        ctx: typer.Context,
+        name: str,
+        manifest_path: Annotated[
+            str, typer.Option("--manifest", help="Input manifest (path or s3://).")
+        ],
+        output: Annotated[str, typer.Option("--output", help="Output folder (path or s3://).")],
+        team: Annotated[str, typer.Option(help="Work team to send the job to.")],
+        task_type: Annotated[str, typer.Option(help="Task type.")] = "image-classification",
+        labels: Annotated[str | None, typer.Option(help="Comma-separated labels.")] = None,
+        label_config: Annotated[
+            str | None, typer.Option(help="Ground Truth label category file.")
+        ] = None,
+        workers_per_object: Annotated[
+            int | None, typer.Option(help="Workers per object (1-9).")
+        ] = None,
+        title: Annotated[str | None, typer.Option(help="Title shown to workers.")] = None,
+        description: Annotated[
+            str | None, typer.Option(help="Short instructions shown to workers.")
+        ] = None,
+        instructions: Annotated[
+            Path | None, typer.Option(help="HTML file with the full instructions.")
+        ] = None,
+        label_attribute_name: Annotated[
+            str | None, typer.Option(help="Output key; defaults to the job name.")
+        ] = None,
+        task_time_limit: Annotated[
+            int | None, typer.Option(help="Seconds a worker has per task.")
+        ] = None,
+        task_availability: Annotated[
+            int, typer.Option(help="Seconds an object stays available.")
+        ] = 2_592_000,
+        max_concurrent_tasks: Annotated[
+            int, typer.Option(help="Objects out with workers at once.")
+        ] = 1000,
+    ) -> None:
+        """Create a labeling job from a manifest and start it."""
+        if instructions is not None and not instructions.is_file():
+            raise Invalid(f"{instructions}: no such file")
+        request = jobs.JobRequest(
+            name=name,
+            manifest=_storage_path(manifest_path),
+            output=_storage_path(output),
+            task_type=task_type,
+            team=team,
+            labels=labels_from_list(labels) if labels else None,
+            label_config=_storage_path(label_config) if label_config else None,
+            workers_per_object=workers_per_object,
+            title=title,
+            description=description,
+            instructions=instructions.read_text() if instructions else "",
+            label_attribute_name=label_attribute_name,
+            task_time_limit=task_time_limit,
+            task_availability=task_availability,
+            max_concurrent_tasks=max_concurrent_tasks,
+        )
+        dep = deployment(ctx)
+        if not out.is_terminal:
+            created = jobs.create_job(dep, request)
+        else:
+            columns = (TextColumn("{task.description}"), TextColumn("{task.completed} lines"))
+            with Progress(*columns, console=out, transient=True) as bar:
+                step = bar.add_task("checking manifest", total=None)
+                created = jobs.create_job(
+                    dep,
+                    request,
+                    progress=lambda phase, n: bar.update(
+                        step, completed=n, description=f"{phase} manifest"
+                    ),
+                )
+        out.print(
+            f"job {created.name} created with {created.object_count} objects; status {created.status}"
+        )
+
+    @job.command("list")
+    def job_list(ctx: typer.Context) -> None:
+        """List jobs with status and progress."""
+        table = Table(
+            "job", "status", "task type", "team", "labeled", "failed", "objects", box=None
+        )
+        for item in jobs.list_jobs(deployment(ctx)):
+            c = item.counters
+            table.add_row(
+                item.name,
+                item.status,
+                item.task_type,
+                item.team,
+                str(c.total_labeled),
+                str(c.failed),
+                str(item.object_count),
+            )
+        out.print(table)
+
+    @job.command("describe")
+    def job_describe(ctx: typer.Context, name: str) -> None:
+        """Show a job: settings, status and Ground Truth's label counters."""
+        _show_job(jobs.describe_job(deployment(ctx), name))
+
+    @job.command("stop")
+    def job_stop(ctx: typer.Context, name: str) -> None:
+        """Stop a job: no new tasks; results so far are written to the output."""
+        dep = deployment(ctx)
+        stopped = jobs.stop_job(dep, name)
+        # A running server does the rest; without one, do it here.
+        run_job(dep, stopped.id, leases.new_owner("cli"))
+        out.print(f"job {name} is {jobs.describe_job(dep, name).status}")
+
+    @job.command("wait")
+    def job_wait(
+        ctx: typer.Context,
+        name: str,
+        interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
+    ) -> None:
+        """Show a progress bar of labeled objects until the job ends (the server must be running)."""
+        dep = deployment(ctx)
+        info = jobs.describe_job(dep, name)
+        columns = (
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns) as bar:
+            step = bar.add_task(name, total=info.object_count or None, status=info.status)
+            while True:
+                info = jobs.describe_job(dep, name)
+                c = info.counters
+                bar.update(
+                    step,
+                    total=info.object_count or None,
+                    completed=c.total_labeled + c.failed,
+                    status=info.status,
+                )
+                if info.status in jobs.ENDED:
+                    break
+                time.sleep(interval)
+        _show_job(info)
+        if info.status == "Failed":
+            raise typer.Exit(1)

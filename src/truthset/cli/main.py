@@ -1,0 +1,42 @@
+"""The root `truthset` command and its global flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from truthset.cli import jobs, people, server
+from truthset.cli.context import ErrorsAsExitCodes
+
+app = typer.Typer(
+    cls=ErrorsAsExitCodes,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    help="truthset: labeling jobs with private work teams and Ground Truth-compatible output.",
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Data folder (env TRUTHSET_DATA_DIR).")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="Database URL (env TRUTHSET_DATABASE_URL).")
+    ] = None,
+) -> None:
+    """Acts on the deployment named by the settings; the server need not be running."""
+    ctx.obj = {"data_dir": data_dir, "database_url": database_url}
+
+
+server.register(app)
+people.register(app)
+jobs.register(app)
+
+
+def run() -> None:
+    app()

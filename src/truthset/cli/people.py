@@ -1,0 +1,104 @@
+"""admin, team and worker commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from truthset import workforce
+from truthset.cli.context import deployment, out, read_secret_stdin
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    admin = typer.Typer(help="Admins: the people who create teams and jobs.", no_args_is_help=True)
+    team = typer.Typer(
+        help="Work teams: a labeling job is sent to exactly one team.", no_args_is_help=True
+    )
+    worker = typer.Typer(help="Workers: the people who label.", no_args_is_help=True)
+    app.add_typer(admin, name="admin")
+    app.add_typer(team, name="team")
+    app.add_typer(worker, name="worker")
+
+    @admin.command("create")
+    def admin_create(ctx: typer.Context, email: str, password_stdin: PasswordStdin = False) -> None:
+        """Create an admin. Without --password-stdin a password is generated and printed."""
+        password = read_secret_stdin() if password_stdin else None
+        user, generated = workforce.create_admin(deployment(ctx), email, password)
+        out.print(f"admin {user.email} created")
+        if generated:
+            out.print(f"password: {generated}")
+
+    @team.command("create")
+    def team_create(
+        ctx: typer.Context,
+        name: str,
+        description: Annotated[str, typer.Option(help="Up to 200 characters.")] = "",
+    ) -> None:
+        """Create a work team."""
+        created = workforce.create_team(deployment(ctx), name, description)
+        out.print(f"team {created.name} created")
+
+    @team.command("invite")
+    def team_invite(
+        ctx: typer.Context,
+        team_name: Annotated[str, typer.Argument(metavar="TEAM")],
+        emails: list[str],
+    ) -> None:
+        """Add people to a team. New ones get an invitation link: e-mailed when SMTP is set, printed otherwise."""
+        for result in workforce.invite(deployment(ctx), team_name, emails):
+            if result.url and not result.emailed:
+                out.print(f"{result.email}\t{result.url}", soft_wrap=True)
+            elif result.emailed:
+                out.print(f"{result.email}\tinvitation e-mailed")
+            else:
+                out.print(f"{result.email}\talready {result.status}; added to {team_name}")
+
+    @team.command("list")
+    def team_list(ctx: typer.Context) -> None:
+        """List work teams."""
+        table = Table("team", "members", "description", box=None)
+        for item in workforce.list_teams(deployment(ctx)):
+            table.add_row(item.name, str(item.members), item.description)
+        out.print(table)
+
+    @team.command("show")
+    def team_show(ctx: typer.Context, name: str) -> None:
+        """Show a team's members with their status (invited, active, disabled)."""
+        info, members = workforce.get_team(deployment(ctx), name)
+        out.print(f"[bold]{info.name}[/]  {info.description}")
+        table = Table("member", "status", box=None)
+        for member in members:
+            table.add_row(member.email, member.status)
+        out.print(table)
+
+    @worker.command("create")
+    def worker_create(
+        ctx: typer.Context,
+        emails: list[str],
+        team_name: Annotated[str, typer.Option("--team", help="Team to join.")],
+        password_stdin: PasswordStdin = False,
+    ) -> None:
+        """Create active workers at once (scripted set-ups); generated passwords are printed."""
+        password = read_secret_stdin() if password_stdin else None
+        for user, generated in workforce.create_workers(
+            deployment(ctx), emails, team_name, password
+        ):
+            out.print(f"{user.email}\t{generated}" if generated else f"{user.email}\tcreated")
+
+    @worker.command("disable")
+    def worker_disable(ctx: typer.Context, email: str) -> None:
+        """Stop a worker from signing in; their sessions end at once."""
+        user = workforce.set_disabled(deployment(ctx), email, True)
+        out.print(f"{user.email} is {user.status}")
+
+    @worker.command("enable")
+    def worker_enable(ctx: typer.Context, email: str) -> None:
+        """Let a disabled worker sign in again."""
+        user = workforce.set_disabled(deployment(ctx), email, False)
+        out.print(f"{user.email} is {user.status}")

@@ -1,0 +1,1 @@
+"""Database: tables, engine, transactions and migrations."""

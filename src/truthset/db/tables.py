@@ -1,0 +1,200 @@
+"""The schema, defined once. Alembic migrations in db/migrations are checked against it by a test."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    """A person: an admin, a worker, or both (an admin may also be a member of a work team)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # invited (no password yet) | active | disabled
+    status: Mapped[str] = mapped_column(String(16))
+    # Pseudonymous id written into worker-response files instead of the e-mail address.
+    worker_id: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63))
+    # Names are unique ignoring case, as Ground Truth's are.
+    name_key: Mapped[str] = mapped_column(String(63), unique=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_team_members_user", "user_id"),)
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Only a hash of the token is stored: a database leak does not leak usable links.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuthToken(Base):
+    """An API bearer token or a browser session, stored as a hash so it can be revoked."""
+
+    __tablename__ = "auth_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # api | session
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_auth_tokens_user", "user_id"),)
+
+
+class LoginFailure(Base):
+    """Failed logins, kept in the database so the limit holds across server processes."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+
+class Job(Base):
+    """A labeling job. Status follows Ground Truth: Initializing, InProgress, Completed, Failed,
+    Stopping, Stopped."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63))
+    name_key: Mapped[str] = mapped_column(String(63), unique=True)
+    label_attribute_name: Mapped[str] = mapped_column(String(127))
+    task_type: Mapped[str] = mapped_column(String(64))
+    label_config: Mapped[str] = mapped_column(Text)  # Ground Truth label category JSON
+    manifest_uri: Mapped[str] = mapped_column(String(1024))
+    output_uri: Mapped[str] = mapped_column(String(1024))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    workers_per_object: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(String(255))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    ui_template: Mapped[str | None] = mapped_column(Text)
+    task_time_limit: Mapped[int] = mapped_column(Integer)
+    task_availability: Mapped[int] = mapped_column(Integer)
+    max_concurrent_tasks: Mapped[int] = mapped_column(Integer)
+    # Everything else a front door was given (SageMaker fields, stopping conditions), as JSON.
+    options: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(16))
+    failure_reason: Mapped[str | None] = mapped_column(String(1024))
+    reference_code: Mapped[str] = mapped_column(String(64))
+    object_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Objects out with workers now; never above max_concurrent_tasks.
+    open_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped whenever a label changes; the output is rewritten while written_version lags.
+    label_version: Mapped[int] = mapped_column(Integer, default=0)
+    written_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Which process's background runner works on this job now (several servers may run).
+    runner_owner: Mapped[str | None] = mapped_column(String(64))
+    runner_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_jobs_status", "status"),)
+
+
+class DataObject(Base):
+    """One manifest line. State: queued -> open -> answered -> labeled, or failed."""
+
+    __tablename__ = "data_objects"
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    object_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    line: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    leased: Mapped[int] = mapped_column(Integer, default=0)
+    declines: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    label: Mapped[str | None] = mapped_column(Text)  # {attr: value, attr-metadata: {...}} as JSON
+    machine_labeled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failure_reason: Mapped[str | None] = mapped_column(String(1024))
+    labeled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_data_objects_job_state", "job_id", "state", "object_id"),)
+
+
+class Task(Base):
+    """One data object offered to one worker, holding a lease until `expires_at`."""
+
+    __tablename__ = "tasks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    object_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # leased | submitted | declined | released | expired
+    status: Mapped[str] = mapped_column(String(16))
+    leased_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        # A worker never gets the same object twice, whatever happened to the first task.
+        UniqueConstraint("job_id", "object_id", "user_id", name="uq_tasks_object_worker"),
+        Index("ix_tasks_status_expires", "status", "expires_at"),
+        Index("ix_tasks_user_status", "user_id", "status"),
+    )
+
+
+class Annotation(Base):
+    """One worker's answer to one task: the `answerContent` Ground Truth stores."""
+
+    __tablename__ = "annotations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), unique=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    object_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    content: Mapped[str] = mapped_column(Text)
+    accepted_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_annotations_job_object", "job_id", "object_id"),)

@@ -1,0 +1,104 @@
+"""One deployment: the settings plus what they open (database, storage, clock, mailer).
+
+The server, the CLI and the tests each build one with `open_deployment`; nothing is built at
+import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from truthset import passwords
+from truthset.clock import Clock, SystemClock
+from truthset.db.engine import Database
+from truthset.db.migrate import upgrade
+from truthset.mailer import Mailer, make_mailer
+from truthset.settings import Settings
+from truthset.storage.base import Storage
+from truthset.storage.router import make_storage
+
+
+class TokenCache:
+    """Remembers resolved tokens for a few seconds: the hot dispatch path then needs no extra
+    query. Disabling a user or logging out clears it in this process; other processes see the
+    change within `ttl` seconds."""
+
+    def __init__(self, ttl: float = 5.0, size: int = 10_000) -> None:
+        self.ttl = timedelta(seconds=ttl)
+        self.size = size
+        self._items: dict[str, tuple[object, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, now: datetime) -> object | None:
+        with self._lock:
+            item = self._items.get(key)
+        if item is None or now - item[1] > self.ttl:
+            return None
+        return item[0]
+
+    def put(self, key: str, value: object, now: datetime) -> None:
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = (value, now)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class Throttle:
+    """Lets a periodic chore run at most once per interval per key, in this process."""
+
+    def __init__(self) -> None:
+        self._last: dict[object, datetime] = {}
+        self._lock = threading.Lock()
+
+    def due(self, key: object, now: datetime, seconds: float) -> bool:
+        with self._lock:
+            last = self._last.get(key)
+            if last is not None and timedelta(0) <= now - last < timedelta(seconds=seconds):
+                return False
+            self._last[key] = now
+            return True
+
+
+@dataclass
+class Deployment:
+    settings: Settings
+    db: Database
+    storage: Storage
+    clock: Clock
+    mailer: Mailer | None
+    secret_key: str
+    token_cache: TokenCache = field(default_factory=TokenCache)
+    throttle: Throttle = field(default_factory=Throttle)
+    # Set when there is work for the background runner (an object closed, a job was stopped).
+    wake: threading.Event = field(default_factory=threading.Event)
+
+
+def open_deployment(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    mailer: Mailer | None = None,
+    storage: Storage | None = None,
+    migrate: bool = True,
+) -> Deployment:
+    settings.check_production()
+    passwords.use_fast_hashing(settings.fast_password_hashing)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secret_key = settings.ensure_secret_key()
+    db = Database(settings.resolved_database_url)
+    if migrate:
+        upgrade(db.engine)
+    return Deployment(
+        settings=settings,
+        db=db,
+        storage=storage or make_storage(settings),
+        clock=clock or SystemClock(),
+        mailer=mailer if mailer is not None else make_mailer(settings.smtp_url, settings.mail_from),
+        secret_key=secret_key,
+    )

@@ -1,0 +1,407 @@
+"""Labeling jobs: creation (with streamed manifest import), listing, description, stopping."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from truthset import manifests
+from truthset.background import leases
+from truthset.db.tables import DataObject, Job, Team
+from truthset.deployment import Deployment
+from truthset.errors import Conflict, Invalid, NotFound
+from truthset.labels import check_labels, label_names, parse_label_config
+from truthset.names import check_label_attribute_name, check_name
+from truthset.storage.base import join
+from truthset.tasktypes.base import JobSpec, TaskType, label_config_json
+from truthset.tasktypes.registry import task_type
+
+ACTIVE = ("Initializing", "InProgress", "Stopping")
+ENDED = ("Completed", "Failed", "Stopped")
+IMPORT_BATCH = 5_000
+MAX_INSTRUCTIONS_CHARS = 100_000
+
+
+@dataclass
+class JobRequest:
+    name: str
+    manifest: str
+    output: str
+    task_type: str
+    team: str
+    labels: list[str] | None = None
+    label_config: str | None = None  # URI of a Ground Truth label category file
+    workers_per_object: int | None = None
+    title: str | None = None
+    description: str | None = None
+    instructions: str = ""
+    label_attribute_name: str | None = None
+    task_time_limit: int | None = None
+    task_availability: int = 2_592_000
+    max_concurrent_tasks: int = 1000
+    ui_template: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LabelCounters:
+    total_labeled: int
+    human_labeled: int
+    machine_labeled: int
+    failed: int
+    unlabeled: int
+
+    def as_ground_truth(self) -> dict[str, int]:
+        return {
+            "TotalLabeled": self.total_labeled,
+            "HumanLabeled": self.human_labeled,
+            "MachineLabeled": self.machine_labeled,
+            "FailedNonRetryableError": self.failed,
+            "Unlabeled": self.unlabeled,
+        }
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    id: int
+    name: str
+    status: str
+    task_type: str
+    label_attribute_name: str
+    labels: list[str]
+    team: str
+    manifest_uri: str
+    output_uri: str
+    workers_per_object: int
+    title: str
+    description: str
+    task_time_limit: int
+    task_availability: int
+    max_concurrent_tasks: int
+    object_count: int
+    reference_code: str
+    created_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    failure_reason: str | None
+    counters: LabelCounters
+    options: dict[str, Any]
+
+    @property
+    def output_folder(self) -> str:
+        return join(self.output_uri, self.name)
+
+    @property
+    def output_manifest(self) -> str:
+        return join(self.output_folder, "manifests/output/output.manifest")
+
+
+def _check_range(value: int, low: int, high: int, what: str) -> int:
+    if not low <= value <= high:
+        raise Invalid(f"{what} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _resolve_labels(dep: Deployment, request: JobRequest, kind: TaskType) -> dict[str, Any]:
+    if request.label_config and request.labels:
+        raise Invalid("give either labels or a label config file, not both")
+    if request.label_config:
+        config = parse_label_config(
+            dep.storage.read_bytes(request.label_config), request.label_config
+        )
+    elif request.labels:
+        config = label_config_json(check_labels(list(request.labels)))
+    else:
+        raise Invalid("give the labels (--labels) or a label category file (--label-config)")
+    check_labels(label_names(config), "labels", kind.min_labels)
+    return config
+
+
+def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]:
+    """Checks every field of a job request; raises Invalid naming the first bad one."""
+    check_name(request.name, "job name")
+    kind = task_type(request.task_type)
+    config = _resolve_labels(dep, request, kind)
+    attribute = request.label_attribute_name or request.name
+    check_label_attribute_name(attribute, kind.needs_ref, kind.name)
+    workers = _check_range(
+        request.workers_per_object or kind.default_workers, 1, 9, "workers per object"
+    )
+    _check_range(
+        request.task_time_limit or kind.default_time_limit, 30, 28_800, "task time limit (seconds)"
+    )
+    _check_range(request.task_availability, 60, 2_592_000, "task availability (seconds)")
+    _check_range(request.max_concurrent_tasks, 1, 5000, "max concurrent tasks")
+    title = request.title or request.name
+    description = (
+        request.description or f"Label each item with one of: {', '.join(label_names(config))}"
+    )
+    if not 1 <= len(title) <= 128:
+        raise Invalid("title must be 1-128 characters")
+    if not 1 <= len(description) <= 255:
+        raise Invalid("description must be 1-255 characters")
+    if len(request.instructions) > MAX_INSTRUCTIONS_CHARS:
+        raise Invalid(f"instructions must be at most {MAX_INSTRUCTIONS_CHARS} characters")
+    spec = JobSpec(
+        name=request.name,
+        label_attribute_name=attribute,
+        labels=label_names(config),
+        label_config=config,
+        workers_per_object=workers,
+        title=title,
+        description=description,
+        instructions=request.instructions,
+        options=request.options,
+    )
+    return kind, spec
+
+
+def create_job(
+    dep: Deployment,
+    request: JobRequest,
+    import_now: bool = True,
+    progress: Callable[[str, int], None] | None = None,
+) -> JobInfo:
+    """Creates a job. The manifest is checked whole first: any bad line refuses the job and
+    creates nothing. With import_now the objects are stored before returning (the CLI shows
+    progress); otherwise the background runner stores them while the job is Initializing."""
+    kind, spec = build_spec(dep, request)
+    dep.storage.check_writable(join(request.output, request.name))
+    with dep.db.read() as conn:
+        team_id = conn.scalar(select(Team.id).where(Team.name_key == request.team.lower()))
+        if team_id is None:
+            # A bad field of the request (400), not a missing resource being addressed (404).
+            raise Invalid(f"no work team named {request.team!r}")
+        if conn.scalar(select(Job.id).where(Job.name_key == request.name.lower())) is not None:
+            raise Conflict(f"a labeling job named {request.name!r} already exists")
+    report = manifests.validate(
+        dep.storage,
+        request.manifest,
+        (kind.input_key,),
+        progress=(lambda n: progress("checking", n)) if progress else None,
+    )
+    report.raise_if_bad(request.manifest)
+    owner = leases.new_owner("import") if import_now else None
+    job_id = _insert_job(dep, request, kind, spec, int(team_id), report.objects, owner)
+    write_tool_files(dep, request.output, spec, kind, request.ui_template)
+    if owner is not None:
+        try:
+            import_objects(dep, job_id, owner, progress)
+        finally:
+            leases.release(dep, job_id, owner)
+    dep.wake.set()
+    return describe_job(dep, request.name)
+
+
+def _insert_job(
+    dep: Deployment,
+    request: JobRequest,
+    kind: TaskType,
+    spec: JobSpec,
+    team_id: int,
+    count: int,
+    owner: str | None,
+) -> int:
+    now = dep.clock.now()
+    values = {
+        # An importing CLI holds the runner lease from the start, so no server runner imports too.
+        "runner_owner": owner,
+        "runner_until": now + timedelta(seconds=leases.LEASE_SECONDS) if owner else None,
+        "name": request.name,
+        "name_key": request.name.lower(),
+        "label_attribute_name": spec.label_attribute_name,
+        "task_type": kind.name,
+        "label_config": json.dumps(spec.label_config),
+        "manifest_uri": request.manifest,
+        "output_uri": request.output.rstrip("/"),
+        "team_id": team_id,
+        "workers_per_object": spec.workers_per_object,
+        "title": spec.title,
+        "description": spec.description,
+        "instructions": spec.instructions,
+        "ui_template": request.ui_template,
+        "task_time_limit": request.task_time_limit or kind.default_time_limit,
+        "task_availability": request.task_availability,
+        "max_concurrent_tasks": request.max_concurrent_tasks,
+        "options": json.dumps(request.options),
+        "status": "Initializing",
+        "reference_code": secrets.token_hex(12),
+        "object_count": count,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        with dep.db.write() as conn:
+            return int(conn.execute(insert(Job).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+    except IntegrityError:
+        raise Conflict(f"a labeling job named {request.name!r} already exists") from None
+
+
+def write_tool_files(
+    dep: Deployment, output: str, spec: JobSpec, kind: TaskType, ui_template: str | None
+) -> None:
+    """annotation-tool/data.json (label categories, whose order gives class ids) and the template."""
+    folder = join(output, spec.name, "annotation-tool")
+    dep.storage.write_bytes(join(folder, "data.json"), json.dumps(spec.label_config).encode())
+    dep.storage.write_bytes(
+        join(folder, "template.liquid"), (ui_template or kind.template()).encode()
+    )
+
+
+def import_objects(
+    dep: Deployment, job_id: int, owner: str, progress: Callable[[str, int], None] | None = None
+) -> None:
+    """Stores the manifest's objects in batches, then starts the job. Safe to run again after a
+    crash: it starts over."""
+    with dep.db.read() as conn:
+        job = conn.execute(select(Job.__table__).where(Job.id == job_id)).one()
+    kind = task_type(job.task_type)
+    with dep.db.write() as conn:
+        conn.execute(delete(DataObject).where(DataObject.job_id == job_id))
+    batch: list[dict[str, Any]] = []
+    imported = 0
+    for object_id, text, parsed, problem in manifests.iter_objects(
+        dep.storage, job.manifest_uri, (kind.input_key,)
+    ):
+        if parsed is None:
+            # The manifest changed after it was checked: fail rather than label a different file.
+            _fail_job(dep, job_id, f"manifest changed while importing: {problem}")
+            return
+        batch.append({"job_id": job_id, "object_id": object_id, "line": text, "state": "queued"})
+        if len(batch) >= IMPORT_BATCH:
+            imported += _store_batch(dep, batch)
+            leases.acquire(dep, job_id, owner)
+            if progress:
+                progress("importing", imported)
+    imported += _store_batch(dep, batch)
+    with dep.db.write() as conn:
+        conn.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "Initializing")
+            .values(status="InProgress", object_count=imported, updated_at=dep.clock.now())
+        )
+    if progress:
+        progress("importing", imported)
+
+
+def _store_batch(dep: Deployment, batch: list[dict[str, Any]]) -> int:
+    if not batch:
+        return 0
+    with dep.db.write() as conn:
+        conn.execute(insert(DataObject), batch)
+    count = len(batch)
+    batch.clear()
+    return count
+
+
+def _fail_job(dep: Deployment, job_id: int, reason: str) -> None:
+    now = dep.clock.now()
+    with dep.db.write() as conn:
+        conn.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(status="Failed", failure_reason=reason[:1024], updated_at=now, ended_at=now)
+        )
+
+
+def counters(conn: Connection, job_id: int) -> LabelCounters:
+    rows = conn.execute(
+        select(DataObject.state, func.count())
+        .where(DataObject.job_id == job_id)
+        .group_by(DataObject.state)
+    ).all()
+    by_state = {state: int(count) for state, count in rows}
+    human = by_state.get("labeled", 0)
+    machine = by_state.get("autolabeled", 0)
+    failed = by_state.get("failed", 0)
+    unlabeled = sum(by_state.get(s, 0) for s in ("queued", "open", "answered"))
+    return LabelCounters(human + machine, human, machine, failed, unlabeled)
+
+
+def _job_info(conn: Connection, row: Any) -> JobInfo:
+    team = conn.scalar(select(Team.name).where(Team.id == row.team_id))
+    config = json.loads(row.label_config)
+    return JobInfo(
+        id=row.id,
+        name=row.name,
+        status=row.status,
+        task_type=row.task_type,
+        label_attribute_name=row.label_attribute_name,
+        labels=label_names(config),
+        team=str(team),
+        manifest_uri=row.manifest_uri,
+        output_uri=row.output_uri,
+        workers_per_object=row.workers_per_object,
+        title=row.title,
+        description=row.description,
+        task_time_limit=row.task_time_limit,
+        task_availability=row.task_availability,
+        max_concurrent_tasks=row.max_concurrent_tasks,
+        object_count=row.object_count,
+        reference_code=row.reference_code,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        ended_at=row.ended_at,
+        failure_reason=row.failure_reason,
+        counters=counters(conn, row.id),
+        options=json.loads(row.options),
+    )
+
+
+def describe_job(dep: Deployment, name: str) -> JobInfo:
+    with dep.db.read() as conn:
+        row = conn.execute(select(Job.__table__).where(Job.name_key == name.lower())).first()
+        if row is None:
+            raise NotFound(f"no labeling job named {name!r}")
+        return _job_info(conn, row)
+
+
+def list_jobs(
+    dep: Deployment, status: str | None = None, team_ids: list[int] | None = None
+) -> list[JobInfo]:
+    query = select(Job.__table__).order_by(Job.created_at.desc(), Job.id.desc())
+    if status:
+        query = query.where(Job.status == status)
+    if team_ids is not None:
+        query = query.where(Job.team_id.in_(team_ids))
+    with dep.db.read() as conn:
+        return [_job_info(conn, row) for row in conn.execute(query).all()]
+
+
+def stop_job(dep: Deployment, name: str) -> JobInfo:
+    """Asks the job to stop: no new tasks; the runner writes the results so far and ends it."""
+    with dep.db.write() as conn:
+        row = conn.execute(select(Job.id, Job.status).where(Job.name_key == name.lower())).first()
+        if row is None:
+            raise NotFound(f"no labeling job named {name!r}")
+        if row.status in ENDED or row.status == "Stopping":
+            raise Conflict(f"labeling job {name!r} is already {row.status}")
+        conn.execute(
+            update(Job)
+            .where(Job.id == row.id)
+            .values(status="Stopping", updated_at=dep.clock.now())
+        )
+    dep.wake.set()
+    return describe_job(dep, name)
+
+
+def job_spec(row: Any) -> JobSpec:
+    config = json.loads(row.label_config)
+    return JobSpec(
+        name=row.name,
+        label_attribute_name=row.label_attribute_name,
+        labels=label_names(config),
+        label_config=config,
+        workers_per_object=row.workers_per_object,
+        title=row.title,
+        description=row.description,
+        instructions=row.instructions,
+        options=json.loads(row.options),
+    )

@@ -1,0 +1,159 @@
+"""Input manifests: JSON Lines, one data object per line (reference section 3.1).
+
+Manifests are streamed line by line, never read whole, so a million-line manifest needs little
+memory. Every problem is reported with its 1-based line number.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, BinaryIO
+
+from truthset.errors import Invalid, TruthsetError
+from truthset.storage.base import Storage
+
+MAX_LINE_CHARS = 100_000
+MAX_ATTRIBUTE_CHARS = 20_000
+# A UTF-8 character takes at most 4 bytes: longer raw lines cannot be valid.
+_MAX_LINE_BYTES = MAX_LINE_CHARS * 4 + 2
+MAX_REPORTED_PROBLEMS = 100
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+INPUT_KEYS = ("source-ref", "source")
+
+
+@dataclass
+class ManifestReport:
+    objects: int = 0
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+
+    def add(self, problem: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_REPORTED_PROBLEMS:
+            self.problems.append(problem)
+
+    def raise_if_bad(self, uri: str) -> None:
+        if self.problem_count:
+            more = self.problem_count - len(self.problems)
+            extra = f" (and {more} more)" if more else ""
+            raise Invalid(
+                f"{uri}: {self.problem_count} problem(s){extra}; first: {self.problems[0]}",
+                self.problems,
+            )
+        if self.objects == 0:
+            raise Invalid(f"{uri}: the manifest is empty")
+
+
+def read_lines(handle: BinaryIO) -> Iterator[tuple[int, str | None, str | None]]:
+    """Yields (line number, text, problem). Text is None when the line cannot be read."""
+    number = 0
+    pending_blank: list[int] = []
+    while True:
+        raw = handle.readline(_MAX_LINE_BYTES)
+        if not raw:
+            break
+        number += 1
+        if len(raw) == _MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield number, None, f"line {number}: longer than {MAX_LINE_CHARS} characters"
+            continue
+        try:
+            text = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            yield number, None, f"line {number}: not UTF-8 text"
+            continue
+        if not text.strip():
+            # Blank lines are only allowed at the very end of the file.
+            pending_blank.append(number)
+            continue
+        for blank in pending_blank:
+            yield blank, None, f"line {blank}: empty line; each line must hold one JSON object"
+        pending_blank.clear()
+        yield number, text, None
+
+
+def parse_line(
+    text: str, number: int, input_keys: tuple[str, ...], check_uri: Callable[[str], None]
+) -> dict[str, Any]:
+    """Parses and checks one manifest line; raises Invalid naming the line."""
+    where = f"line {number}"
+    if len(text) > MAX_LINE_CHARS:
+        raise Invalid(f"{where}: longer than {MAX_LINE_CHARS} characters")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise Invalid(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(value, dict):
+        raise Invalid(f"{where}: must be a JSON object, not {type(value).__name__}")
+    for key, item in value.items():
+        if key.startswith("$"):
+            raise Invalid(f"{where}: attribute name {key!r} must not start with '$'")
+        if isinstance(item, str) and len(item) > MAX_ATTRIBUTE_CHARS:
+            raise Invalid(
+                f"{where}: attribute {key!r} is longer than {MAX_ATTRIBUTE_CHARS} characters"
+            )
+    present = [key for key in input_keys if key in value]
+    if not present:
+        wanted = " or ".join(repr(k) for k in input_keys)
+        raise Invalid(f"{where}: has no {wanted} attribute")
+    key = present[0]
+    if not isinstance(value[key], str) or not value[key]:
+        raise Invalid(f"{where}: {key!r} must be a non-empty string")
+    if key == "source-ref":
+        try:
+            check_uri(value[key])
+        except TruthsetError as error:
+            raise Invalid(f"{where}: {error.message}") from None
+    return value
+
+
+def iter_objects(
+    storage: Storage, uri: str, input_keys: tuple[str, ...] = INPUT_KEYS
+) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None]]:
+    """Yields (object id, line text, parsed line or None, problem or None) for every line."""
+    with storage.open_read(uri) as handle:
+        for number, text, problem in read_lines(handle):
+            if text is None:
+                yield number - 1, "", None, problem
+                continue
+            try:
+                parsed = parse_line(text, number, input_keys, storage.check_readable)
+            except Invalid as error:
+                yield number - 1, text, None, error.message
+                continue
+            yield number - 1, text, parsed, None
+
+
+def validate(
+    storage: Storage,
+    uri: str,
+    input_keys: tuple[str, ...] = INPUT_KEYS,
+    progress: Callable[[int], None] | None = None,
+) -> ManifestReport:
+    report = ManifestReport()
+    for object_id, _text, _parsed, problem in iter_objects(storage, uri, input_keys):
+        if problem is not None:
+            report.add(problem)
+        else:
+            report.objects += 1
+        if progress is not None and object_id % 10_000 == 0:
+            progress(object_id + 1)
+    return report
+
+
+def create_manifest(storage: Storage, source: str, output: str) -> int:
+    """Writes a manifest with one `source-ref` line per image under a folder, in name order."""
+    count = 0
+    with storage.open_write(output) as handle:
+        for uri in storage.list_files(source):
+            if PurePosixPath(uri).suffix.lower() in IMAGE_SUFFIXES:
+                handle.write(json.dumps({"source-ref": uri}).encode() + b"\n")
+                count += 1
+        if count == 0:
+            # Raised inside the write so that no empty manifest is left behind.
+            raise Invalid(f"{source}: no .jpg, .jpeg or .png files found")
+    return count

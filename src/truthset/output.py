@@ -1,0 +1,144 @@
+"""Ground Truth's output folder (reference section 5), written through the storage layer.
+
+Every file is replaced atomically. The output manifest is streamed from the database in
+object-id order, so memory stays flat whatever the job's size.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from truthset.db.tables import DataObject
+from truthset.deployment import Deployment
+from truthset.storage.base import join
+from truthset.tasktypes.base import ObjectAnswers, ObjectLabel
+
+ITERATION = "iteration-1"
+_CHUNK = 20_000
+
+
+def job_folder(job: Any) -> str:
+    return join(job.output_uri, job.name)
+
+
+def file_stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d_%H:%M:%S")
+
+
+def _iso_z(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def output_line(line_text: str, label_json: str | None) -> str:
+    """The input line with the label attribute and its metadata set (or replaced)."""
+    if label_json is None:
+        return line_text
+    line = json.loads(line_text)
+    line.update(json.loads(label_json))
+    return json.dumps(line, ensure_ascii=False)
+
+
+def write_manifest(dep: Deployment, job: Any) -> None:
+    """manifests/output/output.manifest: one line per input line, labels merged in."""
+    uri = join(job_folder(job), "manifests/output/output.manifest")
+    last = -1
+    with dep.storage.open_write(uri) as handle:
+        while True:
+            with dep.db.read() as conn:
+                rows = conn.execute(
+                    select(DataObject.object_id, DataObject.line, DataObject.label)
+                    .where(DataObject.job_id == job.id, DataObject.object_id > last)
+                    .order_by(DataObject.object_id)
+                    .limit(_CHUNK)
+                ).all()
+            if not rows:
+                break
+            handle.write(
+                "".join(output_line(line, label) + "\n" for _id, line, label in rows).encode()
+            )
+            last = rows[-1].object_id
+
+
+def _data_object(line: dict[str, Any]) -> dict[str, str]:
+    if "source-ref" in line:
+        return {"s3Uri": line["source-ref"]}
+    return {"content": line.get("source", "")}
+
+
+def write_worker_responses(
+    dep: Deployment, job: Any, objects: list[ObjectAnswers], now: datetime
+) -> None:
+    """annotations/worker-response/iteration-1/<object id>/<timestamp>.json per object."""
+    folder = join(job_folder(job), "annotations/worker-response", ITERATION)
+    for obj in objects:
+        answers = [
+            {
+                "answerContent": answer.content,
+                "submissionTime": _iso_z(answer.submitted_at),
+                "acceptanceTime": _iso_z(answer.accepted_at),
+                "timeSpentInSeconds": round(
+                    (answer.submitted_at - answer.accepted_at).total_seconds(), 3
+                ),
+                "workerId": answer.worker_id,
+                "workerMetadata": {
+                    "identityData": {
+                        "identityProviderType": "truthset",
+                        "issuer": dep.settings.base_url,
+                        "sub": answer.worker_id,
+                    }
+                },
+            }
+            for answer in obj.answers
+        ]
+        uri = join(folder, str(obj.object_id), f"{file_stamp(now)}.json")
+        dep.storage.write_bytes(uri, json.dumps({"answers": answers}).encode())
+
+
+def write_consolidation_batch(
+    dep: Deployment,
+    job: Any,
+    objects: list[ObjectAnswers],
+    labels: list[ObjectLabel],
+    now: datetime,
+) -> None:
+    """The request a consolidation Lambda would have been given, and its response."""
+    base = join(job_folder(job), "annotations/consolidated-annotation")
+    request = [
+        {
+            "datasetObjectId": str(obj.object_id),
+            "dataObject": _data_object(obj.line),
+            "annotations": [
+                {"workerId": a.worker_id, "annotationData": {"content": json.dumps(a.content)}}
+                for a in obj.answers
+            ],
+        }
+        for obj in objects
+    ]
+    response = [
+        {
+            "datasetObjectId": str(label.object_id),
+            "consolidatedAnnotation": {"content": label.content},
+        }
+        for label in labels
+    ]
+    name = _free_name(dep, join(base, "consolidation-response", ITERATION), now)
+    dep.storage.write_bytes(
+        join(base, "consolidation-request", ITERATION, name), json.dumps(request).encode()
+    )
+    dep.storage.write_bytes(
+        join(base, "consolidation-response", ITERATION, name), json.dumps(response).encode()
+    )
+
+
+def _free_name(dep: Deployment, folder: str, now: datetime) -> str:
+    # Two batches in one second must not overwrite each other.
+    name = f"{file_stamp(now)}.json"
+    suffix = 1
+    while dep.storage.exists(join(folder, name)):
+        name = f"{file_stamp(now)}-{suffix}.json"
+        suffix += 1
+    return name

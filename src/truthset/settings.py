@@ -1,0 +1,133 @@
+"""Deployment settings: `TRUTHSET_*` environment variables, overridable by CLI flags."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret-key"
+
+
+class Settings(BaseSettings):
+    """Every setting has a default and a one-line description; docs/settings.md is generated from them."""
+
+    model_config = SettingsConfigDict(env_prefix="TRUTHSET_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("./truthset-data"),
+        description="Folder for the embedded database, the secret key, local job output and demo data.",
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy database URL; empty means SQLite at <data_dir>/truthset.db (WAL mode). "
+        "PostgreSQL: postgresql+psycopg://user:password@host/dbname.",
+    )
+    host: str = Field("127.0.0.1", description="Address the server listens on.")
+    port: int = Field(8080, description="Port the server listens on.")
+    public_base_url: str = Field(
+        "",
+        description="Base URL workers reach the server at, used in invitation links; "
+        "empty means http://<host>:<port>.",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key that signs sessions, media URLs and tokens; empty means generated once and "
+        "stored in <data_dir>/secret-key.",
+    )
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="In production, unsafe defaults (a generated secret key, http base URL) are refused.",
+    )
+    smtp_url: str = Field(
+        "",
+        description="SMTP server for invitation e-mails, e.g. smtp://user:password@host:587?starttls=1; "
+        "empty means invitation URLs are printed instead of sent.",
+    )
+    mail_from: str = Field("truthset <no-reply@localhost>", description="Sender of e-mails.")
+    data_roots: list[Path] = Field(
+        default_factory=list,
+        description="Local folders that manifests may point into (colon-separated in the environment); "
+        "the data dir is always allowed.",
+    )
+    media_url_ttl: int = Field(
+        900, description="Seconds a signed media URL stays valid (capped by the task lease)."
+    )
+    session_ttl: int = Field(
+        12 * 3600, description="Seconds a browser session or API token stays valid."
+    )
+    invitation_ttl: int = Field(
+        7 * 24 * 3600, description="Seconds an invitation link stays valid."
+    )
+    login_max_failures: int = Field(
+        10,
+        description="Failed logins allowed per e-mail address (and 5x per client address) per window.",
+    )
+    login_failure_window: int = Field(900, description="Seconds of the failed-login window.")
+    background_interval: float = Field(
+        1.0, description="Seconds between passes of the background runner (lease expiry, output)."
+    )
+    output_interval: float = Field(
+        5.0, description="Minimum seconds between rewrites of a running job's output manifest."
+    )
+    fast_password_hashing: bool = Field(
+        False,
+        description="Cheapest argon2 parameters, for test suites only; refused in production.",
+    )
+    run_background: bool = Field(
+        True, description="Run the background runner inside the server process."
+    )
+
+    @field_validator("data_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.split(":") if part]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'truthset.db'}"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def allowed_roots(self) -> list[Path]:
+        return [self.data_dir.resolve(), *(root.resolve() for root in self.data_roots)]
+
+    def media_origins(self) -> str:
+        """Origins besides our own that task frames may load media from (presigned S3 URLs)."""
+        return ""
+
+    def ensure_secret_key(self) -> str:
+        """Returns the secret key, generating and storing one in the data dir the first time."""
+        if self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        if self.environment == "production":
+            raise ValueError("TRUTHSET_SECRET_KEY must be set in production")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / SECRET_KEY_FILE
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        key = path.read_text().strip()
+        self.secret_key = SecretStr(key)
+        return key
+
+    def check_production(self) -> None:
+        """Refuses settings that are only safe on a developer's machine."""
+        if self.environment != "production":
+            return
+        if not self.secret_key.get_secret_value():
+            raise ValueError("TRUTHSET_SECRET_KEY must be set in production")
+        if self.fast_password_hashing:
+            raise ValueError(
+                "TRUTHSET_FAST_PASSWORD_HASHING is for tests and refused in production"
+            )
+        if not self.public_base_url.startswith("https://"):
+            raise ValueError("TRUTHSET_PUBLIC_BASE_URL must be an https:// URL in production")

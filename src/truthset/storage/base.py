@@ -1,0 +1,44 @@
+"""The storage interface every backend implements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import BinaryIO, Protocol
+
+
+class Storage(Protocol):
+    """Reads and writes objects named by URI: an absolute local path, file://, or s3://.
+
+    Writes are atomic: a reader sees the old object or the whole new one, never part of it.
+    Errors are `truthset.errors.StorageError` (or `Invalid` for a URI that is not allowed)
+    with a message that names the URI.
+    """
+
+    def read_bytes(self, uri: str) -> bytes: ...
+
+    def open_read(self, uri: str) -> AbstractContextManager[BinaryIO]: ...
+
+    def write_bytes(self, uri: str, data: bytes) -> None: ...
+
+    def open_write(self, uri: str) -> AbstractContextManager[BinaryIO]: ...
+
+    def exists(self, uri: str) -> bool: ...
+
+    def list_files(self, prefix: str) -> Iterator[str]:
+        """Every object under a folder/prefix, recursively, in name order."""
+        ...
+
+    def check_readable(self, uri: str) -> None:
+        """Raises unless the URI is allowed (does not touch the object itself)."""
+        ...
+
+    def check_writable(self, uri: str) -> None: ...
+
+
+def join(base: str, *parts: str) -> str:
+    """Joins URI or path parts with single slashes."""
+    out = base.rstrip("/")
+    for part in parts:
+        out = f"{out}/{part.strip('/')}"
+    return out

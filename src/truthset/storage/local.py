@@ -1,0 +1,95 @@
+"""Local files, confined to the allowed data roots."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import unquote, urlsplit
+
+from truthset.errors import Invalid, StorageError
+
+
+class LocalStorage:
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = [root.resolve() for root in roots]
+
+    def path(self, uri: str) -> Path:
+        """The real path behind a URI, after following symlinks; refused outside the roots."""
+        raw = unquote(urlsplit(uri).path) if uri.startswith("file://") else uri
+        if not os.path.isabs(raw):
+            raise Invalid(f"{uri}: must be an absolute path, a file:// URI or an s3:// URI")
+        real = Path(os.path.realpath(raw))
+        if not any(real == root or root in real.parents for root in self.roots):
+            roots = ", ".join(str(root) for root in self.roots)
+            raise Invalid(
+                f"{uri} is outside the allowed data roots ({roots}); "
+                "add its folder to TRUTHSET_DATA_ROOTS"
+            )
+        return real
+
+    def check_readable(self, uri: str) -> None:
+        self.path(uri)
+
+    def check_writable(self, uri: str) -> None:
+        self.path(uri)
+
+    def read_bytes(self, uri: str) -> bytes:
+        path = self.path(uri)
+        try:
+            return path.read_bytes()
+        except OSError as error:
+            raise StorageError(f"cannot read {uri}: {error.strerror or error}") from error
+
+    @contextmanager
+    def open_read(self, uri: str) -> Iterator[BinaryIO]:
+        path = self.path(uri)
+        try:
+            handle = path.open("rb")
+        except OSError as error:
+            raise StorageError(f"cannot read {uri}: {error.strerror or error}") from error
+        with handle:
+            yield handle
+
+    def write_bytes(self, uri: str, data: bytes) -> None:
+        with self.open_write(uri) as handle:
+            handle.write(data)
+
+    @contextmanager
+    def open_write(self, uri: str) -> Iterator[BinaryIO]:
+        path = self.path(uri)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        except OSError as error:
+            raise StorageError(f"cannot write {uri}: {error.strerror or error}") from error
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp, 0o644)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    def exists(self, uri: str) -> bool:
+        return self.path(uri).exists()
+
+    def list_files(self, prefix: str) -> Iterator[str]:
+        root = self.path(prefix)
+        if not root.is_dir():
+            raise StorageError(f"{prefix} is not a folder")
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = Path(dirpath) / name
+                # Links out of the roots are skipped rather than followed.
+                try:
+                    yield str(self.path(str(path)))
+                except Invalid:
+                    continue

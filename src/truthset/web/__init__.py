@@ -1,0 +1,1 @@
+"""The web front door: REST API, worker portal, admin console, media."""

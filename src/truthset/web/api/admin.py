@@ -1,0 +1,111 @@
+"""Admin operations: work teams, workers, labeling jobs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from truthset import jobs, workforce
+from truthset.web.schemas import (
+    InvitationOut,
+    InvitationsOut,
+    InviteIn,
+    JobIn,
+    JobOut,
+    MemberOut,
+    TeamDetailOut,
+    TeamIn,
+    TeamOut,
+    UserOut,
+    WorkerCreatedOut,
+    WorkersIn,
+)
+from truthset.web.security import AdminUser, DeploymentDep
+
+router = APIRouter(tags=["admin"])
+
+
+@router.get("/teams", response_model=list[TeamOut])
+def list_teams(_admin: AdminUser, dep: DeploymentDep) -> list[TeamOut]:
+    return [TeamOut(**vars(team)) for team in workforce.list_teams(dep)]
+
+
+@router.post("/teams", response_model=TeamOut, status_code=201)
+def create_team(body: TeamIn, _admin: AdminUser, dep: DeploymentDep) -> TeamOut:
+    """409 when a team of that name (ignoring case) exists."""
+    return TeamOut(**vars(workforce.create_team(dep, body.name, body.description)))
+
+
+@router.get("/teams/{name}", response_model=TeamDetailOut)
+def get_team(name: str, _admin: AdminUser, dep: DeploymentDep) -> TeamDetailOut:
+    team, members = workforce.get_team(dep, name)
+    return TeamDetailOut(**vars(team), member_list=[MemberOut(**vars(m)) for m in members])
+
+
+@router.delete("/teams/{name}", status_code=204)
+def delete_team(name: str, _admin: AdminUser, dep: DeploymentDep) -> None:
+    """409 while the team has running jobs."""
+    workforce.delete_team(dep, name)
+
+
+@router.post("/teams/{name}/invitations", response_model=InvitationsOut)
+def invite(name: str, body: InviteIn, _admin: AdminUser, dep: DeploymentDep) -> InvitationsOut:
+    """Adds the addresses to the team. Workers without a password get an invitation link,
+    e-mailed when SMTP is configured and returned here either way."""
+    results = workforce.invite(dep, name, body.emails)
+    return InvitationsOut(invitations=[InvitationOut(**vars(r)) for r in results])
+
+
+@router.post("/teams/{name}/workers", response_model=list[WorkerCreatedOut], status_code=201)
+def create_workers(
+    name: str, body: WorkersIn, _admin: AdminUser, dep: DeploymentDep
+) -> list[WorkerCreatedOut]:
+    """Creates active workers at once (no invitation); returns generated passwords."""
+    created = workforce.create_workers(dep, body.emails, name, body.password)
+    return [WorkerCreatedOut(email=user.email, password=password) for user, password in created]
+
+
+@router.delete("/teams/{name}/members/{email}", status_code=204)
+def remove_member(name: str, email: str, _admin: AdminUser, dep: DeploymentDep) -> None:
+    workforce.remove_member(dep, name, email)
+
+
+@router.post("/workers/{email}/disable", response_model=UserOut)
+def disable_worker(email: str, _admin: AdminUser, dep: DeploymentDep) -> UserOut:
+    """A disabled worker cannot sign in; their sessions and tokens end at once."""
+    user = workforce.set_disabled(dep, email, True)
+    return UserOut(
+        email=user.email, is_admin=user.is_admin, status=user.status, worker_id=user.worker_id
+    )
+
+
+@router.post("/workers/{email}/enable", response_model=UserOut)
+def enable_worker(email: str, _admin: AdminUser, dep: DeploymentDep) -> UserOut:
+    user = workforce.set_disabled(dep, email, False)
+    return UserOut(
+        email=user.email, is_admin=user.is_admin, status=user.status, worker_id=user.worker_id
+    )
+
+
+@router.post("/jobs", response_model=JobOut, status_code=201)
+def create_job(body: JobIn, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
+    """Checks the whole manifest (400 listing bad lines, nothing created), then stores the
+    objects in the background: the job is Initializing until they are in."""
+    request = jobs.JobRequest(**body.model_dump())
+    return JobOut.of(jobs.create_job(dep, request, import_now=False))
+
+
+@router.get("/jobs", response_model=list[JobOut])
+def list_jobs(_admin: AdminUser, dep: DeploymentDep, status: str | None = None) -> list[JobOut]:
+    return [JobOut.of(job) for job in jobs.list_jobs(dep, status)]
+
+
+@router.get("/jobs/{name}", response_model=JobOut)
+def describe_job(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
+    """Status and Ground Truth's five label counters."""
+    return JobOut.of(jobs.describe_job(dep, name))
+
+
+@router.post("/jobs/{name}/stop", response_model=JobOut)
+def stop_job(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
+    """Stopping -> Stopped, with the results so far written. 409 if already ended."""
+    return JobOut.of(jobs.stop_job(dep, name))

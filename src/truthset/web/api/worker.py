@@ -1,0 +1,82 @@
+"""Worker operations: my jobs, next task, answer, decline, release."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from truthset import dispatch, taskui
+from truthset.deployment import Deployment
+from truthset.dispatch import LeasedTask
+from truthset.jobs import job_spec
+from truthset.tasktypes.registry import task_type
+from truthset.web.media import media_signer
+from truthset.web.schemas import AnswerIn, TaskOut, TaskUiOut, WorkerJobOut
+from truthset.web.security import CurrentUser, DeploymentDep
+from truthset.workforce import UserInfo
+
+router = APIRouter(prefix="/worker", tags=["worker"])
+
+
+@router.get("/jobs", response_model=list[WorkerJobOut])
+def my_jobs(user: CurrentUser, dep: DeploymentDep) -> list[WorkerJobOut]:
+    """Running jobs of my teams that still have work for me."""
+    return [WorkerJobOut(**vars(job)) for job in dispatch.worker_jobs(dep, user)]
+
+
+def _task_out(dep: Deployment, user: UserInfo, leased: LeasedTask) -> TaskOut:
+    _task, job, line = dispatch.task_context(dep, user, leased.task_id)
+    kind = task_type(job.task_type)
+    task_input = kind.task_input(job_spec(job), line)
+    sign = media_signer(dep, leased.task_id)
+    for key in kind.media_keys():
+        task_input[key] = sign(task_input[key])
+    seconds_left = (leased.expires_at - dep.clock.now()).total_seconds()
+    return TaskOut(
+        task_id=leased.task_id,
+        data_object_id=str(leased.object_id),
+        input=task_input,
+        expires_at=leased.expires_at,
+        job=leased.job_name,
+        seconds_left=seconds_left,
+    )
+
+
+@router.post(
+    "/jobs/{job}/next-task",
+    response_model=TaskOut,
+    responses={204: {"description": "Nothing is left for you in this job"}},
+)
+def next_task(job: str, user: CurrentUser, dep: DeploymentDep) -> TaskOut | Response:
+    """Leases one task to me until `expires_at` (the job's task time limit)."""
+    leased = dispatch.next_task(dep, user, job)
+    if leased is None:
+        return Response(status_code=204)
+    return _task_out(dep, user, leased)
+
+
+@router.get("/tasks/{task_id}/ui", response_model=TaskUiOut)
+def task_ui(task_id: int, user: CurrentUser, dep: DeploymentDep) -> TaskUiOut:
+    """The task's worker UI: the job's Liquid template rendered with the task's input."""
+    task, job, line = dispatch.task_context(dep, user, task_id)
+    kind = task_type(job.task_type)
+    template = job.ui_template or kind.template()
+    html = taskui.render(template, kind.task_input(job_spec(job), line), media_signer(dep, task_id))
+    return TaskUiOut(html=html, seconds_left=(task.expires_at - dep.clock.now()).total_seconds())
+
+
+@router.post("/tasks/{task_id}/answer", status_code=204)
+def answer(task_id: int, body: AnswerIn, user: CurrentUser, dep: DeploymentDep) -> None:
+    """Stores my answer; 204 only after it is committed. 410 when the lease ended first."""
+    dispatch.submit_answer(dep, user, task_id, body.answer)
+
+
+@router.post("/tasks/{task_id}/decline", status_code=204)
+def decline(task_id: int, user: CurrentUser, dep: DeploymentDep) -> None:
+    """Something is wrong with this object; I will not be given it again."""
+    dispatch.decline(dep, user, task_id)
+
+
+@router.post("/tasks/{task_id}/release", status_code=204)
+def release(task_id: int, user: CurrentUser, dep: DeploymentDep) -> None:
+    """I give the task back for someone else."""
+    dispatch.release(dep, user, task_id)

@@ -1,0 +1,199 @@
+"""The admin console: jobs and work teams."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from truthset import jobs, workforce
+from truthset.errors import NotFound, TruthsetError
+from truthset.labels import labels_from_list
+from truthset.tasktypes.registry import TASK_TYPES
+from truthset.web.pages import CsrfChecked, render
+from truthset.web.security import AdminUser, DeploymentDep
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+JOB_FIELDS = (
+    "name",
+    "manifest",
+    "output",
+    "task_type",
+    "team",
+    "labels",
+    "label_config",
+    "workers_per_object",
+    "title",
+    "description",
+    "instructions",
+    "label_attribute_name",
+    "task_time_limit",
+    "task_availability",
+    "max_concurrent_tasks",
+)
+
+
+@router.get("")
+def job_list(request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
+    return render(request, "console/jobs.html", {"jobs": jobs.list_jobs(dep)}, user=admin)
+
+
+def _job_form(
+    request: Request, admin: AdminUser, dep: DeploymentDep, values: dict[str, str], error: str = ""
+) -> Response:
+    context = {
+        "values": values,
+        "error": error,
+        "teams": workforce.list_teams(dep),
+        "task_types": sorted(TASK_TYPES),
+        "data_dir": str(dep.settings.data_dir.resolve()),
+    }
+    return render(
+        request, "console/job_new.html", context, status=400 if error else 200, user=admin
+    )
+
+
+@router.get("/jobs/new")
+def new_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
+    defaults = {
+        "task_type": "image-classification",
+        "workers_per_object": "3",
+        "task_time_limit": "300",
+        "task_availability": "2592000",
+        "max_concurrent_tasks": "1000",
+    }
+    return _job_form(request, admin, dep, defaults)
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.strip() else None
+
+
+@router.post("/jobs", dependencies=[CsrfChecked])
+async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
+    form = await request.form()
+    values = {key: str(form.get(key, "")).strip() for key in JOB_FIELDS}
+    try:
+        request_ = jobs.JobRequest(
+            name=values["name"],
+            manifest=values["manifest"],
+            output=values["output"],
+            task_type=values["task_type"],
+            team=values["team"],
+            labels=labels_from_list(values["labels"]) or None,
+            label_config=values["label_config"] or None,
+            workers_per_object=_int_or_none(values["workers_per_object"]),
+            title=values["title"] or None,
+            description=values["description"] or None,
+            instructions=values["instructions"],
+            label_attribute_name=values["label_attribute_name"] or None,
+            task_time_limit=_int_or_none(values["task_time_limit"]),
+            task_availability=_int_or_none(values["task_availability"]) or 2_592_000,
+            max_concurrent_tasks=_int_or_none(values["max_concurrent_tasks"]) or 1000,
+        )
+        job = jobs.create_job(dep, request_, import_now=False)
+    except ValueError:
+        return _job_form(request, admin, dep, values, "numbers must be whole numbers")
+    except TruthsetError as error:
+        return _job_form(request, admin, dep, values, error.message)
+    return RedirectResponse(f"/console/jobs/{job.name}", status_code=303)
+
+
+@router.get("/jobs/{name}")
+def job_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
+    return render(request, "console/job.html", {"job": jobs.describe_job(dep, name)}, user=admin)
+
+
+@router.post("/jobs/{name}/stop", dependencies=[CsrfChecked])
+def stop_job(name: str, admin: AdminUser, dep: DeploymentDep) -> Response:
+    jobs.stop_job(dep, name)
+    return RedirectResponse(f"/console/jobs/{name}", status_code=303)
+
+
+@router.get("/jobs/{name}/output.manifest")
+def download_output(name: str, admin: AdminUser, dep: DeploymentDep) -> Response:
+    job = jobs.describe_job(dep, name)
+    opened = dep.storage.open_read(job.output_manifest)
+    handle = opened.__enter__()
+
+    def body() -> Iterator[bytes]:
+        try:
+            while chunk := handle.read(1 << 20):
+                yield chunk
+        finally:
+            opened.__exit__(None, None, None)
+
+    headers = {"Content-Disposition": f'attachment; filename="{job.name}-output.manifest"'}
+    return StreamingResponse(body(), media_type="application/jsonl", headers=headers)
+
+
+@router.get("/teams")
+def team_list(request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
+    return render(request, "console/teams.html", {"teams": workforce.list_teams(dep)}, user=admin)
+
+
+@router.post("/teams", dependencies=[CsrfChecked])
+def create_team(
+    request: Request,
+    admin: AdminUser,
+    dep: DeploymentDep,
+    name: Annotated[str, Form()],
+    description: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        workforce.create_team(dep, name.strip(), description.strip())
+    except TruthsetError as error:
+        context = {
+            "teams": workforce.list_teams(dep),
+            "error": error.message,
+            "name": name,
+            "description": description,
+        }
+        return render(request, "console/teams.html", context, status=400, user=admin)
+    return RedirectResponse(f"/console/teams/{name.strip()}", status_code=303)
+
+
+def _team_page(
+    request: Request, admin: AdminUser, dep: DeploymentDep, name: str, **extra: object
+) -> Response:
+    team, members = workforce.get_team(dep, name)
+    status = 400 if extra.get("error") else 200
+    context = {"team": team, "members": members, "smtp": dep.mailer is not None, **extra}
+    return render(request, "console/team.html", context, status=status, user=admin)
+
+
+@router.get("/teams/{name}")
+def team_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
+    return _team_page(request, admin, dep, name)
+
+
+@router.post("/teams/{name}/invite", dependencies=[CsrfChecked])
+def invite(
+    name: str,
+    request: Request,
+    admin: AdminUser,
+    dep: DeploymentDep,
+    emails: Annotated[str, Form()],
+) -> Response:
+    addresses = [part for part in emails.replace(",", " ").split() if part]
+    try:
+        results = workforce.invite(dep, name, addresses)
+    except TruthsetError as error:
+        return _team_page(request, admin, dep, name, error=error.message, emails=emails)
+    return _team_page(request, admin, dep, name, invitations=results)
+
+
+@router.post("/teams/{name}/members/{email}/{action}", dependencies=[CsrfChecked])
+def member_action(
+    name: str, email: str, action: str, admin: AdminUser, dep: DeploymentDep
+) -> Response:
+    if action in ("disable", "enable"):
+        workforce.set_disabled(dep, email, action == "disable")
+    elif action == "remove":
+        workforce.remove_member(dep, name, email)
+    else:
+        raise NotFound(f"no action {action!r}")
+    return RedirectResponse(f"/console/teams/{name}", status_code=303)

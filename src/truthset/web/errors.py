@@ -1,0 +1,77 @@
+"""Domain errors to HTTP, chosen here once: JSON for the API, a page for browsers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from truthset.errors import (
+    Conflict,
+    Forbidden,
+    Gone,
+    Invalid,
+    NotFound,
+    StorageError,
+    TooManyRequests,
+    TruthsetError,
+    Unauthenticated,
+)
+
+STATUS: dict[type[TruthsetError], tuple[int, str]] = {
+    Invalid: (400, "invalid"),
+    StorageError: (400, "storage"),
+    Unauthenticated: (401, "unauthenticated"),
+    Forbidden: (403, "forbidden"),
+    NotFound: (404, "not_found"),
+    Conflict: (409, "conflict"),
+    Gone: (410, "gone"),
+    TooManyRequests: (429, "too_many_requests"),
+}
+
+
+def status_of(error: TruthsetError) -> tuple[int, str]:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 500, "error"
+
+
+def error_body(kind: str, message: str, problems: list[str] | None = None) -> dict[str, object]:
+    body: dict[str, object] = {"type": kind, "message": message}
+    if problems:
+        body["problems"] = problems
+    return {"error": body}
+
+
+def wants_page(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/media/")) and request.url.path != "/"
+
+
+def install(app: FastAPI, templates: Jinja2Templates) -> None:
+    @app.exception_handler(TruthsetError)
+    async def _domain(request: Request, error: TruthsetError) -> Response:
+        status, kind = status_of(error)
+        if status == 401 and wants_page(request):
+            return Response(
+                status_code=303, headers={"Location": f"/login?next={request.url.path}"}
+            )
+        if wants_page(request):
+            return templates.TemplateResponse(
+                request,
+                "error.html",
+                {"status": status, "message": error.message},
+                status_code=status,
+            )
+        problems = error.problems if isinstance(error, Invalid) else None
+        return JSONResponse(error_body(kind, error.message, problems), status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
+        problems = [
+            f"{'.'.join(str(p) for p in item['loc'] if p != 'body')}: {item['msg']}"
+            for item in error.errors()
+        ]
+        message = problems[0] if problems else "invalid request"
+        return JSONResponse(error_body("invalid", message, problems), status_code=400)

@@ -1,0 +1,184 @@
+"""Request and response shapes of the REST API (what /api/v1/openapi.json documents)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from truthset.jobs import JobInfo
+
+
+class LoginIn(BaseModel):
+    email: str
+    password: str
+
+
+class TokenOut(BaseModel):
+    token: str
+
+
+class UserOut(BaseModel):
+    email: str
+    is_admin: bool
+    status: str
+    worker_id: str
+
+
+class TeamIn(BaseModel):
+    name: str = Field(description="1-63 letters, digits and hyphens; unique ignoring case")
+    description: str = ""
+
+
+class TeamOut(BaseModel):
+    name: str
+    description: str
+    members: int
+    created_at: datetime
+
+
+class MemberOut(BaseModel):
+    email: str
+    status: str = Field(description="invited | active | disabled")
+
+
+class TeamDetailOut(TeamOut):
+    member_list: list[MemberOut]
+
+
+class InviteIn(BaseModel):
+    emails: list[str] = Field(min_length=1, max_length=100)
+
+
+class InvitationOut(BaseModel):
+    email: str
+    status: str
+    url: str | None = Field(
+        description="The invitation link, for workers who still need to set a password"
+    )
+    emailed: bool
+
+
+class InvitationsOut(BaseModel):
+    invitations: list[InvitationOut]
+
+
+class WorkersIn(BaseModel):
+    emails: list[str] = Field(min_length=1, max_length=100)
+    password: str | None = Field(
+        None, description="Without one, each worker gets a generated password"
+    )
+
+
+class WorkerCreatedOut(BaseModel):
+    email: str
+    password: str | None
+
+
+class JobIn(BaseModel):
+    name: str
+    manifest: str = Field(description="Input manifest: a local path or s3:// URI")
+    output: str = Field(description="Output folder: a local path or s3:// URI")
+    task_type: str = "image-classification"
+    team: str
+    labels: list[str] | None = None
+    label_config: str | None = Field(None, description="URI of a Ground Truth label category file")
+    workers_per_object: int | None = None
+    title: str | None = None
+    description: str | None = None
+    instructions: str = ""
+    label_attribute_name: str | None = None
+    task_time_limit: int | None = None
+    task_availability: int = 2_592_000
+    max_concurrent_tasks: int = 1000
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class LabelCountersOut(BaseModel):
+    TotalLabeled: int
+    HumanLabeled: int
+    MachineLabeled: int
+    FailedNonRetryableError: int
+    Unlabeled: int
+
+
+class JobOut(BaseModel):
+    name: str
+    status: str
+    task_type: str
+    label_attribute_name: str
+    labels: list[str]
+    team: str
+    manifest: str
+    output: str
+    output_manifest: str
+    workers_per_object: int
+    title: str
+    description: str
+    task_time_limit: int
+    task_availability: int
+    max_concurrent_tasks: int
+    objects: int
+    created_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    failure_reason: str | None
+    label_counters: LabelCountersOut
+
+    @classmethod
+    def of(cls, job: JobInfo) -> JobOut:
+        return cls(
+            name=job.name,
+            status=job.status,
+            task_type=job.task_type,
+            label_attribute_name=job.label_attribute_name,
+            labels=job.labels,
+            team=job.team,
+            manifest=job.manifest_uri,
+            output=job.output_uri,
+            output_manifest=job.output_manifest,
+            workers_per_object=job.workers_per_object,
+            title=job.title,
+            description=job.description,
+            task_time_limit=job.task_time_limit,
+            task_availability=job.task_availability,
+            max_concurrent_tasks=job.max_concurrent_tasks,
+            objects=job.object_count,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+            ended_at=job.ended_at,
+            failure_reason=job.failure_reason,
+            label_counters=LabelCountersOut(**job.counters.as_ground_truth()),
+        )
+
+
+class WorkerJobOut(BaseModel):
+    name: str
+    title: str
+    description: str
+    task_type: str
+    remaining: int = Field(description="Objects you could still be given")
+    task_time_limit: int
+
+
+class TaskOut(BaseModel):
+    task_id: int
+    data_object_id: str
+    input: dict[str, Any] = Field(
+        description="task.input of the template; media as signed, short-lived URLs"
+    )
+    expires_at: datetime
+    job: str
+    seconds_left: float
+
+
+class TaskUiOut(BaseModel):
+    html: str
+    seconds_left: float
+
+
+class AnswerIn(BaseModel):
+    answer: dict[str, Any] = Field(
+        description='The answerContent, e.g. {"crowd-image-classifier": {"label": "Left-CC"}}'
+    )
