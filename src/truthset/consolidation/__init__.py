@@ -1,0 +1,1 @@
+"""Consolidation: turn several workers' annotations of one data object into one label."""
