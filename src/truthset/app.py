@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from truthset import __version__
 from truthset.background.runner import Runner
@@ -55,21 +56,41 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.include_router(portal.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.middleware("http")(_security_headers)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    path = request.url.path
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+class SecurityHeaders:
+    """Adds the security headers to every response (a plain ASGI middleware: the request path
+    is hot, and Starlette's BaseHTTPMiddleware costs a task and a stream per request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = _headers_for(scope["path"])
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *((name, value) for name, value in extra if name not in present),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _headers_for(path: str) -> list[tuple[bytes, bytes]]:
+    headers = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
     if path.startswith("/static/"):
         # Task frames have an opaque origin; they load the crowd elements as CORS module scripts.
-        response.headers["Access-Control-Allow-Origin"] = "*"
+        headers.append((b"access-control-allow-origin", b"*"))
     elif not path.startswith(("/media/", "/api/", "/portal/tasks/")):
-        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
-        response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
+        headers.append((b"content-security-policy", PAGE_POLICY.encode()))
+        headers.append((b"x-frame-options", b"DENY"))
+    return headers

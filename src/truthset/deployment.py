@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from truthset import passwords
 from truthset.clock import Clock, SystemClock
@@ -20,10 +21,10 @@ from truthset.storage.base import Storage
 from truthset.storage.router import make_storage
 
 
-class TokenCache:
-    """Remembers resolved tokens for a few seconds: the hot dispatch path then needs no extra
-    query. Disabling a user or logging out clears it in this process; other processes see the
-    change within `ttl` seconds."""
+class TtlCache:
+    """Remembers values for a few seconds (resolved tokens, team memberships), so the hot
+    dispatch path needs no extra query. Changes made in this process clear it; other processes
+    see them within `ttl` seconds."""
 
     def __init__(self, ttl: float = 5.0, size: int = 10_000) -> None:
         self.ttl = timedelta(seconds=ttl)
@@ -73,7 +74,10 @@ class Deployment:
     clock: Clock
     mailer: Mailer | None
     secret_key: str
-    token_cache: TokenCache = field(default_factory=TokenCache)
+    token_cache: TtlCache = field(default_factory=TtlCache)
+    memberships: TtlCache = field(default_factory=TtlCache)
+    # Job fields that never change after creation, by job id and by name (lower case).
+    job_records: dict[object, Any] = field(default_factory=dict)
     throttle: Throttle = field(default_factory=Throttle)
     # Set when there is work for the background runner (an object closed, a job was stopped).
     wake: threading.Event = field(default_factory=threading.Event)

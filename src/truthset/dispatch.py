@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, select, update
+from sqlalchemy import Connection, and_, exists, func, select, update
 
-from truthset.db.tables import Annotation, DataObject, Job, Task
+from truthset.db import dispatch_queries as q
+from truthset.db.tables import DataObject, Job, Task
 from truthset.deployment import Deployment
 from truthset.errors import Gone, NotFound
-from truthset.jobs import job_spec
+from truthset.jobs import JobRecord, job_record
 from truthset.tasktypes.registry import task_type
-from truthset.workforce import UserInfo, team_ids_of
+from truthset.workforce import UserInfo, cached_team_ids, team_ids_of
 
 # A worker may hold the task they work on plus one prefetched task per job.
 MAX_LEASES_PER_WORKER = 2
@@ -30,10 +31,15 @@ MAX_LEASES_PER_WORKER = 2
 @dataclass(frozen=True)
 class LeasedTask:
     task_id: int
-    job_name: str
+    job: JobRecord
     object_id: int
+    line: str  # the manifest line, as stored
     leased_at: datetime
     expires_at: datetime
+
+    @property
+    def job_name(self) -> str:
+        return self.job.name
 
 
 @dataclass(frozen=True)
@@ -46,12 +52,12 @@ class WorkerJob:
     task_time_limit: int
 
 
-def _member_job(conn: Connection, user: UserInfo, job_name: str) -> Any:
-    row = conn.execute(select(Job.__table__).where(Job.name_key == job_name.lower())).first()
-    if row is None or row.team_id not in team_ids_of(conn, user.id):
+def _member_job(dep: Deployment, conn: Connection, user: UserInfo, job_name: str) -> JobRecord:
+    record = job_record(dep, conn, name=job_name)
+    if record is None or record.team_id not in cached_team_ids(dep, conn, user.id):
         # Same answer for "no such job" and "not your team's job": workers learn nothing.
         raise NotFound(f"no labeling job named {job_name!r} for you")
-    return row
+    return record
 
 
 def worker_jobs(dep: Deployment, user: UserInfo) -> list[WorkerJob]:
@@ -103,106 +109,74 @@ def _seen_by(user_id: int) -> Any:
 def next_task(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | None:
     """Leases one task of the job to the worker, or None when nothing is left for them."""
     now = dep.clock.now()
+    dialect = "sqlite" if dep.db.is_sqlite else "postgresql"
     with dep.db.write() as conn:
-        job = _member_job(conn, user, job_name)
-        if job.status != "InProgress":
+        job = _member_job(dep, conn, user, job_name)
+        state = conn.execute(q.job_state, {"p_job": job.id}).one()
+        if state.status != "InProgress":
             return None
-        # Lapsed leases are swept here too (at most once a second), so a freed slot is
-        # handed out without waiting for the background runner.
+        # Lapsed leases are swept here too (at most once a second), so a freed slot is handed
+        # out without waiting for the background runner.
         if dep.throttle.due(("expire", job.id), now, 1.0):
             expire_leases(conn, now, job.id)
         active = conn.execute(
-            select(Task.id, Task.object_id, Task.leased_at, Task.expires_at)
-            .where(
-                Task.job_id == job.id,
-                Task.user_id == user.id,
-                Task.status == "leased",
-                Task.expires_at > now,
-            )
-            .order_by(Task.id)
+            q.active_leases, {"p_job": job.id, "p_user": user.id, "p_now": now}
         ).all()
         if len(active) >= MAX_LEASES_PER_WORKER:
             first = active[0]
-            return LeasedTask(
-                first.id, job.name, first.object_id, first.leased_at, first.expires_at
+            line = conn.scalar(
+                select(DataObject.line).where(
+                    DataObject.job_id == job.id, DataObject.object_id == first.object_id
+                )
             )
-        object_id = _lease_open_object(dep, conn, job, user.id)
-        if object_id is None:
-            object_id = _open_next_object(dep, conn, job, now)
-        if object_id is None:
+            return LeasedTask(
+                first.id, job, first.object_id, line or "{}", first.leased_at, first.expires_at
+            )
+        params = {"p_job": job.id, "p_user": user.id, "p_n": job.workers_per_object, "p_now": now}
+        candidate = _lease_open_object(conn, dialect, params) or _open_next_object(
+            conn, dialect, params
+        )
+        if candidate is None:
             return None
+        object_id, line = candidate
         expires = now + timedelta(seconds=job.task_time_limit)
         task_id = conn.execute(
-            insert(Task).values(
-                job_id=job.id,
-                object_id=object_id,
-                user_id=user.id,
-                status="leased",
-                leased_at=now,
-                expires_at=expires,
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
-    return LeasedTask(int(task_id), job.name, object_id, now, expires)
+            q.new_task,
+            {
+                "job_id": job.id,
+                "object_id": object_id,
+                "user_id": user.id,
+                "status": "leased",
+                "leased_at": now,
+                "expires_at": expires,
+            },
+        ).scalar_one()
+    return LeasedTask(int(task_id), job, object_id, line, now, expires)
 
 
-def _lease_open_object(dep: Deployment, conn: Connection, job: Any, user_id: int) -> int | None:
+def _lease_open_object(
+    conn: Connection, dialect: str, params: dict[str, Any]
+) -> tuple[int, str] | None:
     """Takes one more lease on an object already out with workers, if one fits this worker."""
-    query = (
-        select(DataObject.object_id)
-        .where(
-            DataObject.job_id == job.id,
-            DataObject.state == "open",
-            DataObject.answers + DataObject.leased < job.workers_per_object,
-            ~_seen_by(user_id),
-        )
-        .order_by(DataObject.object_id)
-        .limit(1)
-    )
-    if not dep.db.is_sqlite:
-        query = query.with_for_update(skip_locked=True, of=DataObject)
-    object_id = conn.scalar(query)
-    if object_id is None:
+    row = conn.execute(q.open_candidate[dialect], params).first()
+    if row is None:
         return None
-    taken = conn.execute(
-        update(DataObject)
-        .where(
-            DataObject.job_id == job.id,
-            DataObject.object_id == object_id,
-            DataObject.state == "open",
-            DataObject.answers + DataObject.leased < job.workers_per_object,
-        )
-        .values(leased=DataObject.leased + 1)
-    )
-    return int(object_id) if taken.rowcount == 1 else None
+    taken = conn.execute(q.take_lease, {**params, "p_object": row.object_id})
+    return (int(row.object_id), row.line) if taken.rowcount == 1 else None
 
 
-def _open_next_object(dep: Deployment, conn: Connection, job: Any, now: datetime) -> int | None:
+def _open_next_object(
+    conn: Connection, dialect: str, params: dict[str, Any]
+) -> tuple[int, str] | None:
     """Sends the next queued object out, if fewer than max_concurrent_tasks are out."""
-    room = conn.execute(
-        update(Job)
-        .where(Job.id == job.id, Job.open_count < Job.max_concurrent_tasks)
-        .values(open_count=Job.open_count + 1)
-    )
-    if room.rowcount != 1:
+    if conn.execute(q.reserve_room, params).rowcount != 1:
         return None
-    query = (
-        select(DataObject.object_id)
-        .where(DataObject.job_id == job.id, DataObject.state == "queued")
-        .order_by(DataObject.object_id)
-        .limit(1)
-    )
-    if not dep.db.is_sqlite:
-        query = query.with_for_update(skip_locked=True)
-    object_id = conn.scalar(query)
-    if object_id is None:
-        conn.execute(update(Job).where(Job.id == job.id).values(open_count=Job.open_count - 1))
+    row = conn.execute(q.queued_candidate[dialect], params).first()
+    if row is None:
+        conn.execute(q.give_room_back, params)
         return None
-    conn.execute(
-        update(DataObject)
-        .where(DataObject.job_id == job.id, DataObject.object_id == object_id)
-        .values(state="open", opened_at=now, leased=1)
-    )
-    return int(object_id)
+    conn.execute(q.open_object, {**params, "p_object": row.object_id})
+    return int(row.object_id), row.line
 
 
 def expire_leases(conn: Connection, now: datetime, job_id: int | None = None) -> int:
@@ -230,10 +204,8 @@ def expire_leases(conn: Connection, now: datetime, job_id: int | None = None) ->
 
 
 def _own_leased_task(conn: Connection, dep: Deployment, user: UserInfo, task_id: int) -> Any:
-    query = select(Task.__table__).where(Task.id == task_id)
-    if not dep.db.is_sqlite:
-        query = query.with_for_update()
-    task = conn.execute(query).first()
+    dialect = "sqlite" if dep.db.is_sqlite else "postgresql"
+    task = conn.execute(q.task_for_answer[dialect], {"p_task": task_id}).first()
     if task is None or task.user_id != user.id:
         raise NotFound(f"no task {task_id} for you")
     now = dep.clock.now()
@@ -268,36 +240,32 @@ def task_context(dep: Deployment, user: UserInfo, task_id: int) -> tuple[Any, An
 
 def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) -> None:
     """Stores a worker's answer; returns only after it is committed."""
-    _task, job, _line = task_context(dep, user, task_id)
-    content = task_type(job.task_type).validate_answer(job_spec(job), answer)
     now = dep.clock.now()
     closed = False
     with dep.db.write() as conn:
         task = _own_leased_task(conn, dep, user, task_id)
-        status = conn.scalar(select(Job.status).where(Job.id == task.job_id))
-        if status != "InProgress":
-            raise Gone(f"the labeling job is {status}; the answer was not stored")
+        if task.job_status != "InProgress":
+            raise Gone(f"the labeling job is {task.job_status}; the answer was not stored")
+        job = job_record(dep, conn, job_id=task.job_id)
+        assert job is not None
+        content = task_type(job.task_type).validate_answer(job.spec, answer)
         conn.execute(
-            insert(Annotation).values(
-                task_id=task.id,
-                job_id=task.job_id,
-                object_id=task.object_id,
-                user_id=user.id,
-                content=json.dumps(content),
-                accepted_at=task.leased_at,
-                submitted_at=now,
-            )
+            q.new_annotation,
+            {
+                "task_id": task.id,
+                "job_id": task.job_id,
+                "object_id": task.object_id,
+                "user_id": user.id,
+                "content": json.dumps(content),
+                "accepted_at": task.leased_at,
+                "submitted_at": now,
+            },
         )
-        conn.execute(
-            update(Task).where(Task.id == task.id).values(status="submitted", ended_at=now)
-        )
-        answers = conn.execute(
-            update(DataObject)
-            .where(DataObject.job_id == task.job_id, DataObject.object_id == task.object_id)
-            .values(answers=DataObject.answers + 1, leased=DataObject.leased - 1)
-            .returning(DataObject.answers, DataObject.state)
+        conn.execute(q.end_task, {"p_task": task.id, "p_status": "submitted", "p_now": now})
+        counted = conn.execute(
+            q.count_answer, {"p_job": task.job_id, "p_object": task.object_id}
         ).one()
-        if answers.answers >= job.workers_per_object and answers.state == "open":
+        if counted.answers >= job.workers_per_object and counted.state == "open":
             close_object(conn, task.job_id, task.object_id, "answered")
             closed = True
     if closed:

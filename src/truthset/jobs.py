@@ -392,6 +392,45 @@ def stop_job(dep: Deployment, name: str) -> JobInfo:
     return describe_job(dep, name)
 
 
+@dataclass(frozen=True)
+class JobRecord:
+    """The fields of a job that never change after creation (cached per process)."""
+
+    id: int
+    name: str
+    team_id: int
+    task_type: str
+    workers_per_object: int
+    task_time_limit: int
+    ui_template: str | None
+    spec: JobSpec
+
+
+def job_record(
+    dep: Deployment, conn: Connection, name: str | None = None, job_id: int | None = None
+) -> JobRecord | None:
+    key: object = ("name", name.lower()) if name is not None else ("id", job_id)
+    cached = dep.job_records.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    condition = Job.name_key == name.lower() if name is not None else Job.id == job_id
+    row = conn.execute(select(Job.__table__).where(condition)).first()
+    if row is None:
+        return None
+    record = JobRecord(
+        row.id,
+        row.name,
+        row.team_id,
+        row.task_type,
+        row.workers_per_object,
+        row.task_time_limit,
+        row.ui_template,
+        job_spec(row),
+    )
+    dep.job_records[("name", row.name_key)] = dep.job_records[("id", row.id)] = record
+    return record
+
+
 def job_spec(row: Any) -> JobSpec:
     config = json.loads(row.label_config)
     return JobSpec(

@@ -184,9 +184,11 @@ def delete_team(dep: Deployment, name: str) -> None:
             raise Conflict(f"work team {name!r} still has {active} running labeling job(s)")
         conn.execute(delete(TeamMember).where(TeamMember.team_id == team_id))
         conn.execute(delete(Team).where(Team.id == team_id))
+    dep.memberships.clear()
 
 
 def _add_member(conn: Connection, dep: Deployment, team_id: int, user_id: int) -> None:
+    dep.memberships.clear()
     exists = conn.scalar(
         select(TeamMember.user_id).where(
             TeamMember.team_id == team_id, TeamMember.user_id == user_id
@@ -208,6 +210,7 @@ def remove_member(dep: Deployment, team: str, email: str) -> None:
         conn.execute(
             delete(TeamMember).where(TeamMember.team_id == team_id, TeamMember.user_id == user.id)
         )
+    dep.memberships.clear()
 
 
 def invite(dep: Deployment, team: str, emails: list[str]) -> list[InvitationResult]:
@@ -436,6 +439,16 @@ def revoke_token(dep: Deployment, token: str) -> None:
 
 def team_ids_of(conn: Connection, user_id: int) -> list[int]:
     return list(conn.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user_id)))
+
+
+def cached_team_ids(dep: Deployment, conn: Connection, user_id: int) -> list[int]:
+    """The user's teams, remembered for a few seconds (dispatch asks on every request)."""
+    now = dep.clock.now()
+    cached = dep.memberships.get(str(user_id), now)
+    if cached is None:
+        cached = team_ids_of(conn, user_id)
+        dep.memberships.put(str(user_id), cached, now)
+    return cached  # type: ignore[return-value]
 
 
 def forget_old_failures(dep: Deployment, now: datetime) -> None:

@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, exists, func, select, update
 
 from truthset import output
 from truthset.db.tables import Annotation, DataObject, Job, Task, User
@@ -15,11 +15,28 @@ from truthset.deployment import Deployment
 from truthset.dispatch import close_object, expire_leases
 from truthset.errors import StorageError
 from truthset.jobs import import_objects, job_spec
-from truthset.tasktypes.base import ObjectAnswers, WorkerAnswer
+from truthset.tasktypes.base import ObjectAnswers, ObjectLabel, WorkerAnswer
 from truthset.tasktypes.registry import task_type
 
 log = logging.getLogger(__name__)
-CONSOLIDATION_BATCH = 2_000
+CONSOLIDATION_BATCH = 500
+
+
+def needs_work(dep: Deployment, job_id: int, now: datetime) -> bool:
+    """Whether a pass over the job would change anything (read-only, cheap: it runs often)."""
+    with dep.db.read() as conn:
+        job = conn.execute(select(Job.__table__).where(Job.id == job_id)).one()
+        if job.status != "InProgress" or job.label_version > job.written_version:
+            return True
+        cutoff = now - timedelta(seconds=job.task_availability)
+        objects = DataObject.job_id == job_id
+        checks = [
+            exists().where(objects, DataObject.state == "answered"),
+            exists().where(objects, DataObject.state == "open", DataObject.opened_at <= cutoff),
+            exists().where(Task.job_id == job_id, Task.status == "leased", Task.expires_at <= now),
+            ~exists().where(objects, DataObject.state.in_(("queued", "open", "answered"))),
+        ]
+        return any(conn.scalar(select(check)) for check in checks)
 
 
 def step_job(dep: Deployment, job_id: int, owner: str, last_output: dict[int, datetime]) -> None:
@@ -142,21 +159,43 @@ def _consolidate_some(dep: Deployment, job: Any) -> bool:
     output.write_worker_responses(dep, job, objects, now)
     output.write_consolidation_batch(dep, job, objects, labels, now)
     with dep.db.write() as conn:
-        for label in labels:
-            conn.execute(
-                update(DataObject)
-                .where(DataObject.job_id == job.id, DataObject.object_id == label.object_id)
-                .values(
-                    state="autolabeled" if label.machine else "labeled",
-                    label=json.dumps(label.content, ensure_ascii=False),
-                    machine_labeled=label.machine,
-                    labeled_at=now,
-                )
-            )
+        store_labels(conn, job.id, labels, now)
         conn.execute(
             update(Job).where(Job.id == job.id).values(label_version=Job.label_version + 1)
         )
     return len(rows) == CONSOLIDATION_BATCH
+
+
+_STORE_LABEL = (
+    update(DataObject)
+    .where(DataObject.job_id == bindparam("p_job"), DataObject.object_id == bindparam("p_object"))
+    .values(
+        state=bindparam("p_state"),
+        label=bindparam("p_label"),
+        machine_labeled=bindparam("p_machine"),
+        labeled_at=bindparam("p_now"),
+    )
+)
+
+
+def store_labels(conn: Connection, job_id: int, labels: list[ObjectLabel], now: datetime) -> None:
+    """Writes consolidated labels in one executemany (short write transactions keep dispatch fast)."""
+    if not labels:
+        return
+    conn.execute(
+        _STORE_LABEL,
+        [
+            {
+                "p_job": job_id,
+                "p_object": label.object_id,
+                "p_state": "autolabeled" if label.machine else "labeled",
+                "p_label": json.dumps(label.content, ensure_ascii=False),
+                "p_machine": label.machine,
+                "p_now": now,
+            }
+            for label in labels
+        ],
+    )
 
 
 def _finish_or_write(dep: Deployment, job_id: int, last_output: dict[int, datetime]) -> None:

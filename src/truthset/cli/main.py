@@ -40,3 +40,7 @@ jobs.register(app)
 
 def run() -> None:
     app()
+
+
+if __name__ == "__main__":
+    run()

@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import typer
+from typer._click.core import Command, Context
 
 from truthset.settings import Settings
-
-from typer._click.core import Command, Context
 
 
 def _is_group(command: Command) -> bool:

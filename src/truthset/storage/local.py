@@ -69,9 +69,10 @@ class LocalStorage:
         try:
             with os.fdopen(fd, "wb") as handle:
                 yield handle
-                handle.flush()
-                os.fsync(handle.fileno())
             os.chmod(temp, 0o644)
+            # The rename is atomic: readers see the old file or the new one, and a killed process
+            # leaves at most a stray temporary file. (Output is derived from the database and is
+            # rewritten from it, so it is not fsynced file by file.)
             os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
 
 from truthset import dispatch, taskui
 from truthset.deployment import Deployment
@@ -12,9 +17,9 @@ from truthset.tasktypes.registry import task_type
 from truthset.web.media import media_signer
 from truthset.web.schemas import AnswerIn, TaskOut, TaskUiOut, WorkerJobOut
 from truthset.web.security import CurrentUser, DeploymentDep
-from truthset.workforce import UserInfo
 
 router = APIRouter(prefix="/worker", tags=["worker"])
+T = TypeVar("T")
 
 
 @router.get("/jobs", response_model=list[WorkerJobOut])
@@ -23,10 +28,9 @@ def my_jobs(user: CurrentUser, dep: DeploymentDep) -> list[WorkerJobOut]:
     return [WorkerJobOut(**vars(job)) for job in dispatch.worker_jobs(dep, user)]
 
 
-def _task_out(dep: Deployment, user: UserInfo, leased: LeasedTask) -> TaskOut:
-    _task, job, line = dispatch.task_context(dep, user, leased.task_id)
-    kind = task_type(job.task_type)
-    task_input = kind.task_input(job_spec(job), line)
+def _task_out(dep: Deployment, leased: LeasedTask) -> TaskOut:
+    kind = task_type(leased.job.task_type)
+    task_input = kind.task_input(leased.job.spec, json.loads(leased.line))
     sign = media_signer(dep, leased.task_id)
     for key in kind.media_keys():
         task_input[key] = sign(task_input[key])
@@ -41,17 +45,25 @@ def _task_out(dep: Deployment, user: UserInfo, leased: LeasedTask) -> TaskOut:
     )
 
 
+async def _run(dep: Deployment, call: Callable[..., T], *args: Any) -> T:
+    """SQLite writes are serialised anyway: running them right on the event loop saves a
+    thread hop per request. PostgreSQL work goes to the thread pool so requests overlap."""
+    if dep.db.is_sqlite:
+        return call(*args)
+    return await run_in_threadpool(call, *args)
+
+
 @router.post(
     "/jobs/{job}/next-task",
     response_model=TaskOut,
     responses={204: {"description": "Nothing is left for you in this job"}},
 )
-def next_task(job: str, user: CurrentUser, dep: DeploymentDep) -> TaskOut | Response:
+async def next_task(job: str, user: CurrentUser, dep: DeploymentDep) -> TaskOut | Response:
     """Leases one task to me until `expires_at` (the job's task time limit)."""
-    leased = dispatch.next_task(dep, user, job)
+    leased = await _run(dep, dispatch.next_task, dep, user, job)
     if leased is None:
         return Response(status_code=204)
-    return _task_out(dep, user, leased)
+    return _task_out(dep, leased)
 
 
 @router.get("/tasks/{task_id}/ui", response_model=TaskUiOut)
@@ -65,9 +77,9 @@ def task_ui(task_id: int, user: CurrentUser, dep: DeploymentDep) -> TaskUiOut:
 
 
 @router.post("/tasks/{task_id}/answer", status_code=204)
-def answer(task_id: int, body: AnswerIn, user: CurrentUser, dep: DeploymentDep) -> None:
+async def answer(task_id: int, body: AnswerIn, user: CurrentUser, dep: DeploymentDep) -> None:
     """Stores my answer; 204 only after it is committed. 410 when the lease ended first."""
-    dispatch.submit_answer(dep, user, task_id, body.answer)
+    await _run(dep, dispatch.submit_answer, dep, user, task_id, body.answer)
 
 
 @router.post("/tasks/{task_id}/decline", status_code=204)
