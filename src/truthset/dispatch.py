@@ -248,7 +248,8 @@ def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) ->
             raise Gone(f"the labeling job is {task.job_status}; the answer was not stored")
         job = job_record(dep, conn, job_id=task.job_id)
         assert job is not None
-        content = task_type(job.task_type).validate_answer(job.spec, answer)
+        kind = task_type(job.task_type)
+        content = kind.validate_answer(job.spec, answer)
         conn.execute(
             q.new_annotation,
             {
@@ -257,6 +258,7 @@ def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) ->
                 "object_id": task.object_id,
                 "user_id": user.id,
                 "content": json.dumps(content),
+                "code": kind.answer_code(job.spec, content),
                 "accepted_at": task.leased_at,
                 "submitted_at": now,
             },

@@ -15,7 +15,8 @@ from truthset.deployment import Deployment
 from truthset.dispatch import close_object, expire_leases
 from truthset.errors import StorageError
 from truthset.jobs import import_objects, job_spec
-from truthset.tasktypes.base import ObjectAnswers, ObjectLabel, WorkerAnswer
+from truthset.storage.base import join
+from truthset.tasktypes.base import ConsolidationContext, ObjectAnswers, ObjectLabel, WorkerAnswer
 from truthset.tasktypes.registry import task_type
 
 log = logging.getLogger(__name__)
@@ -150,20 +151,66 @@ def _consolidate_some(dep: Deployment, job: Any) -> bool:
             return False
         answers = load_answers(conn, job.id, [r.object_id for r in rows])
     objects = [
-        ObjectAnswers(r.object_id, json.loads(r.line), answers.get(r.object_id, [])) for r in rows
+        ObjectAnswers(r.object_id, json.loads(r.line), answers[r.object_id])
+        for r in rows
+        if r.object_id in answers
     ]
-    objects = [obj for obj in objects if obj.answers]
-    spec = job_spec(job)
-    labels = task_type(job.task_type).consolidate(spec, objects)
+    unanswered = [r.object_id for r in rows if r.object_id not in answers]
     now = dep.clock.now()
+    labels = task_type(job.task_type).consolidate(
+        job_spec(job), objects, consolidation_context(dep, job, now)
+    )
     output.write_worker_responses(dep, job, objects, now)
     output.write_consolidation_batch(dep, job, objects, labels, now)
     with dep.db.write() as conn:
         store_labels(conn, job.id, labels, now)
+        if unanswered:
+            conn.execute(
+                update(DataObject)
+                .where(DataObject.job_id == job.id, DataObject.object_id.in_(unanswered))
+                .values(state="failed", failure_reason="no answers")
+            )
         conn.execute(
             update(Job).where(Job.id == job.id).values(label_version=Job.label_version + 1)
         )
     return len(rows) == CONSOLIDATION_BATCH
+
+
+def consolidation_context(dep: Deployment, job: Any, now: datetime) -> ConsolidationContext:
+    folder = output.job_folder(job)
+
+    def write_file(path: str, data: bytes) -> str:
+        uri = join(folder, path)
+        dep.storage.write_bytes(uri, data)
+        return uri
+
+    def job_answers() -> list[tuple[int, str, str]]:
+        with dep.db.read() as conn:
+            rows = conn.execute(
+                select(Annotation.object_id, User.worker_id, Annotation.code)
+                .join(User, User.id == Annotation.user_id)
+                .join(
+                    DataObject,
+                    (DataObject.job_id == Annotation.job_id)
+                    & (DataObject.object_id == Annotation.object_id),
+                )
+                .where(
+                    Annotation.job_id == job.id,
+                    DataObject.state.in_(("answered", "labeled", "gold")),
+                )
+            ).all()
+        return [(int(o), str(w), str(c)) for o, w, c in rows if c is not None]
+
+    with dep.db.read() as conn:
+        gold = {
+            int(object_id): json.loads(value or "null")
+            for object_id, value in conn.execute(
+                select(DataObject.object_id, DataObject.gold).where(
+                    DataObject.job_id == job.id, DataObject.gold.is_not(None)
+                )
+            )
+        }
+    return ConsolidationContext(now=now, write_file=write_file, job_answers=job_answers, gold=gold)
 
 
 _STORE_LABEL = (

@@ -158,6 +158,8 @@ class DataObject(Base):
     declines: Mapped[int] = mapped_column(Integer, default=0)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     label: Mapped[str | None] = mapped_column(Text)  # {attr: value, attr-metadata: {...}} as JSON
+    # A known answer (gold question) as JSON; gold objects are scored, not labeled.
+    gold: Mapped[str | None] = mapped_column(Text)
     machine_labeled: Mapped[bool] = mapped_column(Boolean, default=False)
     failure_reason: Mapped[str | None] = mapped_column(String(1024))
     labeled_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -195,6 +197,21 @@ class Annotation(Base):
     object_id: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     content: Mapped[str] = mapped_column(Text)
+    # The task type's compact form of the answer (a class index, sorted indices), so that
+    # consolidation over a whole job reads numbers instead of parsing every answer.
+    code: Mapped[str | None] = mapped_column(String(1024))
     accepted_at: Mapped[datetime] = mapped_column(DateTime)
     submitted_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (Index("ix_annotations_job_object", "job_id", "object_id"),)
+
+
+class AccessKey(Base):
+    """SigV4 access keys for the SageMaker-compatible API. The secret is not stored: it is an
+    HMAC of the key id under the deployment's secret key, so a database leak reveals none."""
+
+    __tablename__ = "access_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    access_key_id: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +52,23 @@ class ObjectLabel:
     machine: bool = False
 
 
+Signer = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class ConsolidationContext:
+    """What consolidation may use besides the answers of the objects at hand."""
+
+    now: datetime
+    # Writes a file under the job's output folder (path relative to it); returns its URI.
+    write_file: Callable[[str, bytes], str]
+    # (object id, worker id, answer code) of every answer of every object closed so far.
+    job_answers: Callable[[], list[tuple[int, str, str]]]
+    # Known answers of gold objects, by object id.
+    gold: dict[int, Any] = field(default_factory=dict)
+    seed: int = 0
+
+
 class TaskType(Protocol):
     name: str
     gt_type: str  # the `type` written into label metadata
@@ -65,19 +83,28 @@ class TaskType(Protocol):
         """The Liquid template of the worker UI (Crowd HTML Elements)."""
         ...
 
-    def task_input(self, job: JobSpec, line: dict[str, Any]) -> dict[str, Any]:
-        """`task.input` for the template; media URIs are signed later by the caller."""
-        ...
+    # Whether consolidation looks at the whole job at once (EM learns each worker's skill from
+    # all their answers): then `consolidate` may also return new labels for objects labeled before.
+    joint: bool
 
-    def media_keys(self) -> tuple[str, ...]:
-        """Keys of task_input whose values are media URIs to sign."""
+    def task_input(self, job: JobSpec, line: dict[str, Any], sign: Signer) -> dict[str, Any]:
+        """`task.input` for the template (what a pre-annotation Lambda returns as taskInput).
+        Media URIs go through `sign`, which turns them into short-lived URLs for this task."""
         ...
 
     def validate_answer(self, job: JobSpec, answer: dict[str, Any]) -> dict[str, Any]:
         """Checks a worker's answerContent; raises Invalid naming the bad field."""
         ...
 
-    def consolidate(self, job: JobSpec, objects: list[ObjectAnswers]) -> list[ObjectLabel]: ...
+    def answer_code(self, job: JobSpec, answer: dict[str, Any]) -> str | None:
+        """A compact form of a valid answer stored beside it (None when not needed)."""
+        ...
+
+    def consolidate(
+        self, job: JobSpec, objects: list[ObjectAnswers], context: ConsolidationContext
+    ) -> list[ObjectLabel]:
+        """Labels for the objects (each has at least one answer)."""
+        ...
 
 
 def load_template(filename: str) -> str:

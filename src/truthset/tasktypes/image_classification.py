@@ -6,9 +6,11 @@ from typing import Any
 
 from truthset.errors import Invalid
 from truthset.tasktypes.base import (
+    ConsolidationContext,
     JobSpec,
     ObjectAnswers,
     ObjectLabel,
+    Signer,
     creation_date,
     load_template,
     round_confidence,
@@ -29,23 +31,27 @@ class ImageClassification:
     def template(self) -> str:
         return load_template("image-classification.liquid")
 
-    def task_input(self, job: JobSpec, line: dict[str, Any]) -> dict[str, Any]:
+    joint = False
+
+    def task_input(self, job: JobSpec, line: dict[str, Any], sign: Signer) -> dict[str, Any]:
         return {
-            "taskObject": line[self.input_key],
+            "taskObject": sign(line[self.input_key]),
             "labels": job.labels,
             "header": job.title,
             "shortInstructions": job.description,
             "fullInstructions": job.instructions,
         }
 
-    def media_keys(self) -> tuple[str, ...]:
-        return ("taskObject",)
-
     def validate_answer(self, job: JobSpec, answer: dict[str, Any]) -> dict[str, Any]:
         label_of(answer, job.labels)
         return answer
 
-    def consolidate(self, job: JobSpec, objects: list[ObjectAnswers]) -> list[ObjectLabel]:
+    def answer_code(self, job: JobSpec, answer: dict[str, Any]) -> str | None:
+        return str(job.labels.index(label_of(answer, job.labels)))
+
+    def consolidate(
+        self, job: JobSpec, objects: list[ObjectAnswers], context: ConsolidationContext
+    ) -> list[ObjectLabel]:
         votes = [[label_of(a.content, job.labels) for a in obj.answers] for obj in objects]
         results = [_majority(v) for v in votes]
         return [

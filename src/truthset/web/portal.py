@@ -40,10 +40,9 @@ def task_frame(task_id: int, user: CurrentUser, dep: DeploymentDep) -> Response:
     """The rendered template of one of my tasks, loaded into the work page's sandboxed frame."""
     _task, job, line = dispatch.task_context(dep, user, task_id)
     kind = task_type(job.task_type)
+    sign = media_signer(dep, task_id)
     html = taskui.render(
-        job.ui_template or kind.template(),
-        kind.task_input(job_spec(job), line),
-        media_signer(dep, task_id),
+        job.ui_template or kind.template(), kind.task_input(job_spec(job), line, sign), sign
     )
     media = dep.settings.media_origins()
     return HTMLResponse(

@@ -30,10 +30,8 @@ def my_jobs(user: CurrentUser, dep: DeploymentDep) -> list[WorkerJobOut]:
 
 def _task_out(dep: Deployment, leased: LeasedTask) -> TaskOut:
     kind = task_type(leased.job.task_type)
-    task_input = kind.task_input(leased.job.spec, json.loads(leased.line))
     sign = media_signer(dep, leased.task_id)
-    for key in kind.media_keys():
-        task_input[key] = sign(task_input[key])
+    task_input = kind.task_input(leased.job.spec, json.loads(leased.line), sign)
     seconds_left = (leased.expires_at - dep.clock.now()).total_seconds()
     return TaskOut(
         task_id=leased.task_id,
@@ -72,7 +70,8 @@ def task_ui(task_id: int, user: CurrentUser, dep: DeploymentDep) -> TaskUiOut:
     task, job, line = dispatch.task_context(dep, user, task_id)
     kind = task_type(job.task_type)
     template = job.ui_template or kind.template()
-    html = taskui.render(template, kind.task_input(job_spec(job), line), media_signer(dep, task_id))
+    sign = media_signer(dep, task_id)
+    html = taskui.render(template, kind.task_input(job_spec(job), line, sign), sign)
     return TaskUiOut(html=html, seconds_left=(task.expires_at - dep.clock.now()).total_seconds())
 
 

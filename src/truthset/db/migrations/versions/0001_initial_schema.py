@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 20:25:56.221950
+Create Date: 2026-11-25 21:12:07.014097
 """
 
 from __future__ import annotations
@@ -52,6 +52,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
         sa.UniqueConstraint("worker_id", name=op.f("uq_users_worker_id")),
+    )
+    op.create_table(
+        "access_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("access_key_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_access_keys_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_access_keys")),
+        sa.UniqueConstraint("access_key_id", name=op.f("uq_access_keys_access_key_id")),
     )
     op.create_table(
         "auth_tokens",
@@ -163,6 +176,7 @@ def upgrade() -> None:
         sa.Column("declines", sa.Integer(), nullable=False),
         sa.Column("opened_at", sa.DateTime(), nullable=True),
         sa.Column("label", sa.Text(), nullable=True),
+        sa.Column("gold", sa.Text(), nullable=True),
         sa.Column("machine_labeled", sa.Boolean(), nullable=False),
         sa.Column("failure_reason", sa.String(length=1024), nullable=True),
         sa.Column("labeled_at", sa.DateTime(), nullable=True),
@@ -205,6 +219,7 @@ def upgrade() -> None:
         sa.Column("object_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("code", sa.String(length=1024), nullable=True),
         sa.Column("accepted_at", sa.DateTime(), nullable=False),
         sa.Column("submitted_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -253,6 +268,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_auth_tokens_user")
 
     op.drop_table("auth_tokens")
+    op.drop_table("access_keys")
     op.drop_table("users")
     op.drop_table("teams")
     with op.batch_alter_table("login_failures", schema=None) as batch_op:
