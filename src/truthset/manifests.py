@@ -112,20 +112,26 @@ def parse_line(
 
 
 def iter_objects(
-    storage: Storage, uri: str, input_keys: tuple[str, ...] = INPUT_KEYS
+    storage: Storage, uri: str, input_keys: tuple[str, ...] = INPUT_KEYS, check_uris: bool = True
 ) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None]]:
-    """Yields (object id, line text, parsed line or None, problem or None) for every line."""
+    """Yields (object id, line text, parsed line or None, problem or None) for every line.
+    Without check_uris, media URIs are not checked (the caller checked them already)."""
+    check = storage.check_readable if check_uris else _no_check
     with storage.open_read(uri) as handle:
         for number, text, problem in read_lines(handle):
             if text is None:
                 yield number - 1, "", None, problem
                 continue
             try:
-                parsed = parse_line(text, number, input_keys, storage.check_readable)
+                parsed = parse_line(text, number, input_keys, check)
             except Invalid as error:
                 yield number - 1, text, None, error.message
                 continue
             yield number - 1, text, parsed, None
+
+
+def _no_check(_uri: str) -> None:
+    return None
 
 
 def validate(

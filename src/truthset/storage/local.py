@@ -15,24 +15,42 @@ from truthset.errors import Invalid, StorageError
 
 class LocalStorage:
     def __init__(self, roots: list[Path]) -> None:
-        self.roots = [root.resolve() for root in roots]
+        self.roots = [str(root.resolve()) for root in roots]
+        self._real_dirs: dict[str, str] = {}
 
-    def path(self, uri: str) -> Path:
-        """The real path behind a URI, after following symlinks; refused outside the roots."""
+    def _raw(self, uri: str) -> str:
         raw = unquote(urlsplit(uri).path) if uri.startswith("file://") else uri
         if not os.path.isabs(raw):
             raise Invalid(f"{uri}: must be an absolute path, a file:// URI or an s3:// URI")
-        real = Path(os.path.realpath(raw))
-        if not any(real == root or root in real.parents for root in self.roots):
-            roots = ", ".join(str(root) for root in self.roots)
+        return raw
+
+    def _check_inside(self, uri: str, real: str) -> None:
+        if not any(
+            real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots
+        ):
+            roots = ", ".join(self.roots)
             raise Invalid(
                 f"{uri} is outside the allowed data roots ({roots}); "
                 "add its folder to TRUTHSET_DATA_ROOTS"
             )
-        return real
+
+    def path(self, uri: str) -> Path:
+        """The real path behind a URI, after following symlinks; refused outside the roots.
+        Every read and write goes through this full check."""
+        real = os.path.realpath(self._raw(uri))
+        self._check_inside(uri, real)
+        return Path(real)
 
     def check_readable(self, uri: str) -> None:
-        self.path(uri)
+        """The quick check used on every manifest line: the folder's real path (remembered per
+        folder) must lie inside the roots. A symlinked file is caught by `path` when read."""
+        folder, name = os.path.split(os.path.normpath(self._raw(uri)))
+        real = self._real_dirs.get(folder)
+        if real is None:
+            if len(self._real_dirs) > 10_000:
+                self._real_dirs.clear()
+            real = self._real_dirs[folder] = os.path.realpath(folder)
+        self._check_inside(uri, os.path.join(real, name))
 
     def check_writable(self, uri: str) -> None:
         self.path(uri)
