@@ -70,22 +70,47 @@ class ConsolidationContext:
 
 
 class TaskType(Protocol):
-    name: str
-    gt_type: str  # the `type` written into label metadata
-    input_key: str  # "source-ref" (media) or "source" (inline text)
-    lambda_suffix: str  # the PRE-/ACS- Lambda suffix that selects it in the SageMaker API
-    min_labels: int
-    needs_ref: bool  # whether the label attribute name must end in -ref
-    default_workers: int
-    default_time_limit: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def gt_type(self) -> str:
+        """The `type` written into label metadata."""
+        ...
+
+    @property
+    def input_key(self) -> str:
+        """`source-ref` (media) or `source` (inline text)."""
+        ...
+
+    @property
+    def lambda_suffix(self) -> str:
+        """The PRE-/ACS- Lambda suffix that selects it in the SageMaker API."""
+        ...
+
+    @property
+    def min_labels(self) -> int: ...
+
+    @property
+    def needs_ref(self) -> bool:
+        """Whether the label attribute name must end in -ref."""
+        ...
+
+    @property
+    def default_workers(self) -> int: ...
+
+    @property
+    def default_time_limit(self) -> int: ...
 
     def template(self) -> str:
         """The Liquid template of the worker UI (Crowd HTML Elements)."""
         ...
 
-    # Whether consolidation looks at the whole job at once (EM learns each worker's skill from
-    # all their answers): then `consolidate` may also return new labels for objects labeled before.
-    joint: bool
+    @property
+    def joint(self) -> bool:
+        """Whether consolidation looks at the whole job at once (EM learns each worker's skill
+        from all their answers): then `consolidate` may also relabel objects labeled before."""
+        ...
 
     def task_input(self, job: JobSpec, line: dict[str, Any], sign: Signer) -> dict[str, Any]:
         """`task.input` for the template (what a pre-annotation Lambda returns as taskInput).

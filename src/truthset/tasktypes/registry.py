@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from truthset.errors import Invalid
 from truthset.tasktypes.base import TaskType
-from truthset.tasktypes.image_classification import ImageClassification
+from truthset.tasktypes.classification import (
+    IMAGE_CLASSIFICATION,
+    IMAGE_MULTILABEL,
+    TEXT_CLASSIFICATION,
+    TEXT_MULTILABEL,
+)
 
-TASK_TYPES: dict[str, TaskType] = {t.name: t for t in (ImageClassification(),)}
+TASK_TYPES: dict[str, TaskType] = {
+    t.name: t
+    for t in (IMAGE_CLASSIFICATION, IMAGE_MULTILABEL, TEXT_CLASSIFICATION, TEXT_MULTILABEL)
+}
 
 
 def task_type(name: str) -> TaskType:
