@@ -9,6 +9,7 @@ out with workers at once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,8 @@ from truthset.workforce import UserInfo, cached_team_ids, team_ids_of
 
 # A worker may hold the task they work on plus one prefetched task per job.
 MAX_LEASES_PER_WORKER = 2
+# Default share of a worker's tasks that are gold questions, when the manifest has some.
+GOLD_RATIO = 0.1
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,10 @@ def next_task(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | No
                 first.id, job, first.object_id, line or "{}", first.leased_at, first.expires_at
             )
         params = {"p_job": job.id, "p_user": user.id, "p_n": job.workers_per_object, "p_now": now}
-        candidate = _lease_open_object(conn, dialect, params) or _open_next_object(
-            conn, dialect, params
+        candidate = (
+            _lease_gold_object(dep, conn, job, params)
+            or _lease_open_object(conn, dialect, params)
+            or _open_next_object(conn, dialect, params)
         )
         if candidate is None:
             return None
@@ -152,6 +157,29 @@ def next_task(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | No
             },
         ).scalar_one()
     return LeasedTask(int(task_id), job, object_id, line, now, expires)
+
+
+def _lease_gold_object(
+    dep: Deployment, conn: Connection, job: JobRecord, params: dict[str, Any]
+) -> tuple[int, str] | None:
+    """Now and then a gold question instead of real work: a share `gold_ratio` of each worker's
+    tasks, drawn from a keyed hash so a worker cannot predict which task is gold."""
+    has_gold = dep.job_records.get(("gold", job.id))
+    if has_gold is None:
+        has_gold = dep.job_records[("gold", job.id)] = bool(conn.scalar(q.has_gold, params))
+    if not has_gold:
+        return None
+    given = int(conn.scalar(q.tasks_given, params) or 0)
+    draw = hashlib.sha256(f"{dep.secret_key}:{job.id}:{params['p_user']}:{given}".encode()).digest()
+    if int.from_bytes(draw[:8], "big") / 2**64 >= float(
+        job.spec.options.get("gold_ratio", GOLD_RATIO)
+    ):
+        return None
+    row = conn.execute(q.gold_candidate, params).first()
+    if row is None:
+        return None
+    conn.execute(q.take_gold_lease, {**params, "p_object": row.object_id})
+    return int(row.object_id), row.line
 
 
 def _lease_open_object(

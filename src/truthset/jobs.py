@@ -186,6 +186,7 @@ def create_job(
         request.manifest,
         (kind.input_key,),
         progress=(lambda n: progress("checking", n)) if progress else None,
+        check_object=_gold_checker(kind, spec),
     )
     report.raise_if_bad(request.manifest)
     owner = leases.new_owner("import") if import_now else None
@@ -198,6 +199,22 @@ def create_job(
             leases.release(dep, job_id, owner)
     dep.wake.set()
     return describe_job(dep, request.name)
+
+
+def _gold_checker(kind: TaskType, spec: JobSpec) -> Callable[[dict[str, Any]], None]:
+    """Checks a line's gold answer, if it has one, against the task type's rules."""
+    check: Callable[[JobSpec, Any], None] | None = getattr(kind, "check_gold", None)
+
+    def check_object(line: dict[str, Any]) -> None:
+        if manifests.GOLD_KEY not in line:
+            return
+        if check is None:
+            raise Invalid(
+                f"{manifests.GOLD_KEY}: gold answers are not supported for {kind.name} jobs"
+            )
+        check(spec, line[manifests.GOLD_KEY])
+
+    return check_object
 
 
 def _insert_job(
@@ -266,7 +283,7 @@ def import_objects(
     with dep.db.write() as conn:
         conn.execute(delete(DataObject).where(DataObject.job_id == job_id))
     batch: list[dict[str, Any]] = []
-    imported = 0
+    imported = gold_count = 0
     # Media URIs were checked when the job was created; every read checks them again anyway.
     for object_id, text, parsed, problem in manifests.iter_objects(
         dep.storage, job.manifest_uri, (kind.input_key,), check_uris=False
@@ -275,7 +292,17 @@ def import_objects(
             # The manifest changed after it was checked: fail rather than label a different file.
             _fail_job(dep, job_id, f"manifest changed while importing: {problem}")
             return
-        batch.append({"job_id": job_id, "object_id": object_id, "line": text, "state": "queued"})
+        gold = parsed.get(manifests.GOLD_KEY)
+        batch.append(
+            {
+                "job_id": job_id,
+                "object_id": object_id,
+                "line": text,
+                "state": "queued" if gold is None else "gold",
+                "gold": None if gold is None else json.dumps(gold),
+            }
+        )
+        gold_count += gold is not None
         if len(batch) >= IMPORT_BATCH:
             imported += _store_batch(dep, batch)
             leases.acquire(dep, job_id, owner)
@@ -286,7 +313,9 @@ def import_objects(
         conn.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == "Initializing")
-            .values(status="InProgress", object_count=imported, updated_at=dep.clock.now())
+            .values(
+                status="InProgress", object_count=imported - gold_count, updated_at=dep.clock.now()
+            )
         )
     if progress:
         progress("importing", imported)

@@ -22,11 +22,15 @@ _MAX_LINE_BYTES = MAX_LINE_CHARS * 4 + 2
 MAX_REPORTED_PROBLEMS = 100
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 INPUT_KEYS = ("source-ref", "source")
+# A line may carry a known answer under this key: a gold question (label name, or a list of
+# names for multi-label jobs). Gold objects are mixed into workers' tasks and scored, not labeled.
+GOLD_KEY = "truthset-gold"
 
 
 @dataclass
 class ManifestReport:
-    objects: int = 0
+    objects: int = 0  # data objects to label
+    gold: int = 0  # gold questions
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
 
@@ -44,7 +48,12 @@ class ManifestReport:
                 self.problems,
             )
         if self.objects == 0:
-            raise Invalid(f"{uri}: the manifest is empty")
+            empty = (
+                "every line is a gold question; nothing to label"
+                if self.gold
+                else "the manifest is empty"
+            )
+            raise Invalid(f"{uri}: {empty}")
 
 
 def read_lines(handle: BinaryIO) -> Iterator[tuple[int, str | None, str | None]]:
@@ -139,11 +148,20 @@ def validate(
     uri: str,
     input_keys: tuple[str, ...] = INPUT_KEYS,
     progress: Callable[[int], None] | None = None,
+    check_object: Callable[[dict[str, Any]], None] | None = None,
 ) -> ManifestReport:
+    """Checks every line; `check_object` adds the job's own checks (it raises Invalid)."""
     report = ManifestReport()
-    for object_id, _text, _parsed, problem in iter_objects(storage, uri, input_keys):
+    for object_id, _text, parsed, problem in iter_objects(storage, uri, input_keys):
+        if problem is None and parsed is not None and check_object is not None:
+            try:
+                check_object(parsed)
+            except Invalid as error:
+                problem = f"line {object_id + 1}: {error.message}"
         if problem is not None:
             report.add(problem)
+        elif parsed is not None and GOLD_KEY in parsed:
+            report.gold += 1
         else:
             report.objects += 1
         if progress is not None and object_id % 10_000 == 0:

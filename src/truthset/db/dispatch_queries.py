@@ -6,7 +6,7 @@ also keep their compiled form cached.
 
 from __future__ import annotations
 
-from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, insert, select, update
+from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, func, insert, select, update
 
 from truthset.db.tables import Annotation, DataObject, Job, Task
 
@@ -118,3 +118,19 @@ count_answer = (
 )
 
 lapsed = and_(Task.status == "leased", Task.expires_at <= bindparam("p_now"))
+
+gold_candidate = (
+    select(DataObject.object_id, DataObject.line)
+    .where(DataObject.job_id == _job, DataObject.state == "gold", ~seen_by_user)
+    .order_by(DataObject.object_id)
+    .limit(1)
+)
+take_gold_lease = (
+    update(DataObject)
+    .where(DataObject.job_id == _job, DataObject.object_id == _object)
+    .values(leased=DataObject.leased + 1)
+)
+tasks_given = (
+    select(func.count()).select_from(Task).where(Task.job_id == _job, Task.user_id == _user)
+)
+has_gold = select(exists().where(DataObject.job_id == _job, DataObject.state == "gold"))

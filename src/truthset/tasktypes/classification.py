@@ -93,6 +93,10 @@ class SingleLabel:
     def answer_code(self, job: JobSpec, answer: dict[str, Any]) -> str | None:
         return str(job.labels.index(_single_answer(answer)[1]["label"]))
 
+    def check_gold(self, job: JobSpec, value: Any) -> None:
+        if value not in job.labels:
+            raise Invalid(f"gold answer {value!r} is not one of the job's labels")
+
     def consolidate(
         self, job: JobSpec, objects: list[ObjectAnswers], context: ConsolidationContext
     ) -> list[ObjectLabel]:
@@ -162,6 +166,10 @@ class MultiLabel:
         if len(set(chosen)) != len(chosen):
             raise Invalid(f"answer.{name}.labels lists a label twice")
         return answer
+
+    def check_gold(self, job: JobSpec, value: Any) -> None:
+        if not isinstance(value, list) or any(x not in job.labels for x in value):
+            raise Invalid("a multi-label gold answer must be a list of the job's labels")
 
     def answer_code(self, job: JobSpec, answer: dict[str, Any]) -> str | None:
         chosen = _single_answer(answer)[1]["labels"]

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from truthset import jobs, workforce
+from truthset import jobs, quality, workforce
 from truthset.errors import NotFound, TruthsetError
 from truthset.labels import labels_from_list
 from truthset.tasktypes.registry import TASK_TYPES
@@ -128,6 +128,19 @@ def download_output(name: str, admin: AdminUser, dep: DeploymentDep) -> Response
 
     headers = {"Content-Disposition": f'attachment; filename="{job.name}-output.manifest"'}
     return StreamingResponse(body(), media_type="application/jsonl", headers=headers)
+
+
+@router.get("/jobs/{name}/quality")
+def job_quality(name: str, request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
+    context = {"job": jobs.describe_job(dep, name), "quality": quality.job_quality(dep, name)}
+    return render(request, "console/quality.html", context, user=admin)
+
+
+@router.get("/jobs/{name}/quality.csv")
+def job_quality_csv(name: str, admin: AdminUser, dep: DeploymentDep) -> Response:
+    report = quality.job_quality(dep, name)
+    headers = {"Content-Disposition": f'attachment; filename="{report.job}-worker-quality.csv"'}
+    return Response(quality.quality_csv(report), media_type="text/csv", headers=headers)
 
 
 @router.get("/teams")

@@ -182,3 +182,20 @@ class AnswerIn(BaseModel):
     answer: dict[str, Any] = Field(
         description='The answerContent, e.g. {"crowd-image-classifier": {"label": "Left-CC"}}'
     )
+
+
+class WorkerQualityOut(BaseModel):
+    email: str
+    worker_id: str
+    answers: int
+    agreement: float | None
+    estimated_accuracy: float | None
+    gold_answers: int
+    gold_accuracy: float | None
+    median_seconds: float | None
+
+
+class JobQualityOut(BaseModel):
+    job: str
+    alpha: float | None = Field(description="Krippendorff's alpha (nominal) over the job's answers")
+    workers: list[WorkerQualityOut]

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from truthset import jobs, workforce
+from truthset import jobs, quality, workforce
 from truthset.web.schemas import (
     InvitationOut,
     InvitationsOut,
     InviteIn,
     JobIn,
     JobOut,
+    JobQualityOut,
     MemberOut,
     TeamDetailOut,
     TeamIn,
     TeamOut,
     UserOut,
     WorkerCreatedOut,
+    WorkerQualityOut,
     WorkersIn,
 )
 from truthset.web.security import AdminUser, DeploymentDep
@@ -103,6 +105,18 @@ def list_jobs(_admin: AdminUser, dep: DeploymentDep, status: str | None = None) 
 def describe_job(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
     """Status and Ground Truth's five label counters."""
     return JobOut.of(jobs.describe_job(dep, name))
+
+
+@router.get("/jobs/{name}/quality", response_model=JobQualityOut)
+def job_quality(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobQualityOut:
+    """Per worker: answers, agreement with the label, estimated accuracy, gold accuracy, median
+    seconds per task; for the job: Krippendorff's alpha."""
+    report = quality.job_quality(dep, name)
+    return JobQualityOut(
+        job=report.job,
+        alpha=report.alpha,
+        workers=[WorkerQualityOut(**vars(w)) for w in report.workers],
+    )
 
 
 @router.post("/jobs/{name}/stop", response_model=JobOut)

@@ -1,0 +1,182 @@
+"""Worker quality for a job: answers, agreement with the label, estimated and gold accuracy,
+time per task, and Krippendorff's alpha for the job (issue: Ground Truth has no such report)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from truthset.consolidation import consolidate, encode_answers, encode_gold, krippendorff_alpha
+from truthset.db.tables import Annotation, DataObject, Job, User
+from truthset.deployment import Deployment
+from truthset.errors import NotFound
+from truthset.tasktypes.classification import SingleLabel
+from truthset.tasktypes.registry import task_type
+
+
+@dataclass(frozen=True)
+class WorkerQuality:
+    email: str
+    worker_id: str
+    answers: int  # answers to real (not gold) objects
+    agreement: float | None  # share of answers equal to the consolidated label
+    estimated_accuracy: float | None  # the consolidation model's estimate, from all answers
+    gold_answers: int
+    gold_accuracy: float | None  # share of gold questions answered right
+    median_seconds: float | None
+
+
+@dataclass(frozen=True)
+class JobQuality:
+    job: str
+    alpha: float | None  # Krippendorff's alpha (nominal) over the job's answers
+    workers: list[WorkerQuality]
+
+
+@dataclass(frozen=True)
+class _Row:
+    object_id: int
+    email: str
+    worker_id: str
+    code: str | None
+    seconds: float
+    state: str
+    gold: Any
+    label: Any
+
+
+def _rows(dep: Deployment, job: Any) -> list[_Row]:
+    with dep.db.read() as conn:
+        found = conn.execute(
+            select(
+                Annotation.object_id,
+                User.email,
+                User.worker_id,
+                Annotation.code,
+                Annotation.accepted_at,
+                Annotation.submitted_at,
+                DataObject.state,
+                DataObject.gold,
+                DataObject.label,
+            )
+            .join(User, User.id == Annotation.user_id)
+            .join(
+                DataObject,
+                (DataObject.job_id == Annotation.job_id)
+                & (DataObject.object_id == Annotation.object_id),
+            )
+            .where(Annotation.job_id == job.id)
+        ).all()
+    attr = job.label_attribute_name
+    return [
+        _Row(
+            r.object_id,
+            r.email,
+            r.worker_id,
+            r.code,
+            (r.submitted_at - r.accepted_at).total_seconds(),
+            r.state,
+            json.loads(r.gold) if r.gold else None,
+            json.loads(r.label).get(attr) if r.label else None,
+        )
+        for r in found
+    ]
+
+
+def _share(hits: list[bool]) -> float | None:
+    return sum(hits) / len(hits) if hits else None
+
+
+def job_quality(dep: Deployment, name: str) -> JobQuality:
+    with dep.db.read() as conn:
+        job = conn.execute(select(Job.__table__).where(Job.name_key == name.lower())).first()
+    if job is None:
+        raise NotFound(f"no labeling job named {name!r}")
+    rows = _rows(dep, job)
+    kind = task_type(job.task_type)
+    labels = json.loads(job.label_config)["labels"]
+    names = [entry["label"] for entry in labels]
+    single = isinstance(kind, SingleLabel)
+    estimated, alpha = _model_figures(rows, names) if single and rows else ({}, None)
+    workers = []
+    for email in sorted({r.email for r in rows}):
+        mine = [r for r in rows if r.email == email]
+        real = [r for r in mine if r.gold is None]
+        gold = [r for r in mine if r.gold is not None]
+        workers.append(
+            WorkerQuality(
+                email=email,
+                worker_id=mine[0].worker_id,
+                answers=len(real),
+                agreement=_share([_agrees(r, single) for r in real if r.label is not None]),
+                estimated_accuracy=estimated.get(mine[0].worker_id),
+                gold_answers=len(gold),
+                gold_accuracy=_share([_right(r, names, single) for r in gold]),
+                median_seconds=statistics.median(r.seconds for r in mine) if mine else None,
+            )
+        )
+    return JobQuality(job.name, alpha, workers)
+
+
+def _agrees(row: _Row, single: bool) -> bool:
+    if single:
+        return row.code == str(row.label)
+    return row.code == ",".join(str(k) for k in sorted(row.label or []))
+
+
+def _right(row: _Row, names: list[str], single: bool) -> bool:
+    if single:
+        return row.code == str(names.index(row.gold)) if row.gold in names else False
+    truth = sorted(names.index(x) for x in row.gold if x in names)
+    return row.code == ",".join(str(k) for k in truth)
+
+
+def _model_figures(rows: list[_Row], names: list[str]) -> tuple[dict[str, float], float | None]:
+    usable = [r for r in rows if r.code is not None]
+    answers = encode_answers(
+        [r.object_id for r in usable],
+        [r.worker_id for r in usable],
+        [int(r.code or 0) for r in usable],
+        classes=list(range(len(names))),
+    )
+    known = {r.object_id: names.index(r.gold) for r in usable if r.gold in names}
+    result = consolidate(answers, gold=encode_gold(answers, known) if known else None)  # type: ignore[arg-type]
+    estimated = {
+        str(worker): float(value)
+        for worker, value in zip(answers.worker_ids, result.worker_accuracy, strict=True)
+        if not np.isnan(value)
+    }
+    alpha = krippendorff_alpha(answers)
+    return estimated, None if math.isnan(alpha) else alpha
+
+
+CSV_FIELDS = (
+    "email",
+    "worker_id",
+    "answers",
+    "agreement",
+    "estimated_accuracy",
+    "gold_answers",
+    "gold_accuracy",
+    "median_seconds",
+)
+
+
+def quality_csv(quality: JobQuality) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_FIELDS)
+    for worker in quality.workers:
+        values = [getattr(worker, field) for field in CSV_FIELDS]
+        writer.writerow(
+            ["" if v is None else (f"{v:.4f}" if isinstance(v, float) else v) for v in values]
+        )
+    return out.getvalue()
