@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,6 +82,42 @@ class Settings(BaseSettings):
     run_background: bool = Field(
         True, description="Run the background runner inside the server process."
     )
+    s3_endpoint_url: str = Field(
+        "",
+        description="Endpoint of an S3-compatible store (MinIO, Ceph, ...); empty means AWS, or "
+        "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL when set.",
+    )
+    s3_region: str = Field(
+        "", description="S3 region; empty means the usual AWS chain (AWS_REGION, ~/.aws/config)."
+    )
+    s3_access_key_id: str = Field(
+        "",
+        description="S3 access key id; empty means the usual AWS credential chain "
+        "(environment, ~/.aws, instance role).",
+    )
+    s3_secret_access_key: SecretStr = Field(
+        SecretStr(""), description="S3 secret access key, used with TRUTHSET_S3_ACCESS_KEY_ID."
+    )
+    s3_path_style: bool = Field(
+        False,
+        description="Address buckets as <endpoint>/<bucket> instead of <bucket>.<endpoint> "
+        "(most S3-compatible stores need this).",
+    )
+    s3_max_attempts: int = Field(
+        3, description="Attempts per S3 request, retries of network errors and throttling included."
+    )
+    media_delivery: Literal["proxy", "presign"] = Field(
+        "proxy",
+        description="How browsers get S3 media: proxy streams it through truthset's signed "
+        "/media URLs (no bucket CORS needed); presign hands out presigned S3 GET URLs.",
+    )
+    sagemaker_region: str = Field(
+        "us-east-1", description="Region written into the ARNs of the SageMaker-compatible API."
+    )
+    sagemaker_account_id: str = Field(
+        "000000000000",
+        description="12-digit account id written into the ARNs of the SageMaker-compatible API.",
+    )
 
     @field_validator("data_roots", mode="before")
     @classmethod
@@ -100,9 +138,34 @@ class Settings(BaseSettings):
     def allowed_roots(self) -> list[Path]:
         return [self.data_dir.resolve(), *(root.resolve() for root in self.data_roots)]
 
+    @field_validator("sagemaker_account_id")
+    @classmethod
+    def _check_account(cls, value: str) -> str:
+        if not (len(value) == 12 and value.isdigit()):
+            raise ValueError("must be 12 digits")
+        return value
+
+    @property
+    def s3_endpoint(self) -> str:
+        """The S3 endpoint in use: the setting, else the standard AWS variables; empty for AWS."""
+        return (
+            self.s3_endpoint_url
+            or os.environ.get("AWS_ENDPOINT_URL_S3", "")
+            or os.environ.get("AWS_ENDPOINT_URL", "")
+        ).rstrip("/")
+
     def media_origins(self) -> str:
         """Origins besides our own that task frames may load media from (presigned S3 URLs)."""
-        return ""
+        if self.media_delivery != "presign":
+            return ""
+        endpoint = self.s3_endpoint
+        if not endpoint:
+            # Presigned AWS URLs name the bucket in the host (bucket.s3.<region>.amazonaws.com).
+            return "https://*.amazonaws.com"
+        parts = urlsplit(endpoint)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        # Virtual-hosted addressing puts the bucket in front of the endpoint's host.
+        return origin if self.s3_path_style else f"{origin} {parts.scheme}://*.{parts.netloc}"
 
     def ensure_secret_key(self) -> str:
         """Returns the secret key, generating and storing one in the data dir the first time."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from truthset import workforce
+from truthset import accesskeys, workforce
 from truthset.cli.context import deployment, out, read_secret_stdin
 
 PasswordStdin = Annotated[
@@ -33,6 +34,23 @@ def register(app: typer.Typer) -> None:
         out.print(f"admin {user.email} created")
         if generated:
             out.print(f"password: {generated}")
+
+    access_key = typer.Typer(
+        help="Access keys for the SageMaker-compatible API (SigV4, as boto3 signs).",
+        no_args_is_help=True,
+    )
+    admin.add_typer(access_key, name="access-key")
+
+    @access_key.command("create")
+    def access_key_create(ctx: typer.Context, email: str) -> None:
+        """Create an access key for an admin; prints {"AccessKeyId": ..., "SecretAccessKey": ...} as one JSON line."""
+        pair = accesskeys.create_access_key(deployment(ctx), email)
+        # Plain output: scripts parse this line, and the secret is shown only this once.
+        typer.echo(
+            json.dumps(
+                {"AccessKeyId": pair.access_key_id, "SecretAccessKey": pair.secret_access_key}
+            )
+        )
 
     @team.command("create")
     def team_create(

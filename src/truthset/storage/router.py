@@ -10,10 +10,11 @@ from truthset.errors import Invalid
 from truthset.settings import Settings
 from truthset.storage.base import Storage
 from truthset.storage.local import LocalStorage
+from truthset.storage.s3 import S3Storage
 
 
 class StorageRouter:
-    def __init__(self, local: LocalStorage, s3: Storage | None = None) -> None:
+    def __init__(self, local: LocalStorage, s3: S3Storage | None = None) -> None:
         self.local = local
         self.s3 = s3
 
@@ -50,6 +51,12 @@ class StorageRouter:
     def check_writable(self, uri: str) -> None:
         self.backend(uri).check_writable(uri)
 
+    def presigned_url(self, uri: str, seconds: int) -> str | None:
+        """A presigned S3 GET URL for an s3:// object; None for local files (they are proxied)."""
+        if not uri.startswith("s3://") or self.s3 is None:
+            return None
+        return self.s3.presigned_url(uri, seconds)
+
 
 def make_storage(settings: Settings) -> StorageRouter:
-    return StorageRouter(LocalStorage(settings.allowed_roots))
+    return StorageRouter(LocalStorage(settings.allowed_roots), S3Storage(settings))

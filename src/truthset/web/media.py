@@ -1,7 +1,9 @@
 """Signed, short-lived media URLs, and the route that serves them.
 
 A URL names one storage URI and one task; it works only while that task is leased to the
-worker it was made for, and never longer than the media URL lifetime.
+worker it was made for, and never longer than the media URL lifetime. With
+TRUTHSET_MEDIA_DELIVERY=presign, S3 objects are handed out as presigned S3 URLs instead, and
+only while the task is leased (the URL then works for the media URL lifetime on its own).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from fastapi.responses import StreamingResponse
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy import select
 
+from truthset import dispatch
 from truthset.db.tables import Task
 from truthset.deployment import Deployment
 from truthset.errors import NotFound, StorageError, TruthsetError
+from truthset.storage.router import StorageRouter
 from truthset.web.security import DeploymentDep
 
 router = APIRouter()
@@ -28,13 +32,28 @@ def _signer(dep: Deployment) -> TimestampSigner:
     return TimestampSigner(dep.secret_key, salt="truthset-media")
 
 
+def _is_leased(dep: Deployment, task_id: int) -> bool:
+    with dep.db.read() as conn:
+        task = conn.execute(select(Task.status, Task.expires_at).where(Task.id == task_id)).first()
+    return task is not None and task.status == "leased" and task.expires_at > dep.clock.now()
+
+
 def media_signer(dep: Deployment, task_id: int) -> Callable[[str], str]:
     """A function turning a storage URI into a signed URL for this task's worker."""
     signer = _signer(dep)
+    router = dep.storage if isinstance(dep.storage, StorageRouter) else None
+    presigner = router if dep.settings.media_delivery == "presign" else None
+    leased: list[bool] = []  # looked up once, on the first S3 URI
 
     def sign(uri: str) -> str:
         if uri.startswith(("/media/", "http://", "https://", "data:")):
             return uri  # already a URL the browser can load
+        if presigner is not None and uri.startswith("s3://"):
+            if not leased:
+                leased.append(_is_leased(dep, task_id))
+            url = presigner.presigned_url(uri, dep.settings.media_url_ttl) if leased[0] else None
+            if url is not None:
+                return url
         # Not checked against the data roots here: the media route checks on every read.
         payload = f"{task_id}.{urlsafe_b64encode(uri.encode()).decode().rstrip('=')}"
         return f"/media/{signer.sign(payload).decode()}"
@@ -42,7 +61,7 @@ def media_signer(dep: Deployment, task_id: int) -> Callable[[str], str]:
     return sign
 
 
-def _open(dep: Deployment, token: str) -> str:
+def _open(dep: Deployment, token: str) -> tuple[int, str]:
     try:
         payload = _signer(dep).unsign(token, max_age=dep.settings.media_url_ttl).decode()
         task_id, encoded = payload.split(".", 1)
@@ -57,12 +76,25 @@ def _open(dep: Deployment, token: str) -> str:
         ).first()
     if task is None or task.status != "leased" or task.expires_at <= dep.clock.now():
         raise NotFound("this media link belongs to a task that is no longer yours")
-    return uri
+    return int(task_id), uri
+
+
+def _unreadable(dep: Deployment, task_id: int, uri: str, error: StorageError) -> Response:
+    """A missing object fails its data object (with the reason) instead of stalling the job;
+    other storage errors (denied, unreachable) may be passing, so the worker just sees one."""
+    try:
+        missing = not dep.storage.exists(uri)
+    except TruthsetError:
+        missing = False
+    if not missing:
+        return Response(error.message, status_code=502, media_type="text/plain")
+    dispatch.close_unreadable(dep, task_id, f"media cannot be read: {error.message}")
+    return Response(error.message, status_code=404, media_type="text/plain")
 
 
 @router.get("/media/{token}", include_in_schema=False)
 def media(token: str, request: Request, dep: DeploymentDep) -> Response:
-    uri = _open(dep, token)
+    task_id, uri = _open(dep, token)
     content_type = mimetypes.guess_type(uri)[0] or "application/octet-stream"
     if not content_type.startswith(_SAFE_TYPES):
         content_type = "application/octet-stream"
@@ -70,7 +102,7 @@ def media(token: str, request: Request, dep: DeploymentDep) -> Response:
     try:
         handle = opened.__enter__()
     except StorageError as error:
-        return Response(error.message, status_code=502, media_type="text/plain")
+        return _unreadable(dep, task_id, uri, error)
     except TruthsetError as error:
         return Response(error.message, status_code=404, media_type="text/plain")
 
