@@ -68,7 +68,7 @@ give_room_back = update(Job).where(Job.id == _job).values(open_count=Job.open_co
 _queued_candidate = (
     select(DataObject.object_id, DataObject.line)
     .where(DataObject.job_id == _job, DataObject.state == "queued")
-    .order_by(DataObject.object_id)
+    .order_by(DataObject.priority, DataObject.object_id)
     .limit(1)
 )
 queued_candidate = {

@@ -7,9 +7,11 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -163,7 +165,13 @@ class DataObject(Base):
     machine_labeled: Mapped[bool] = mapped_column(Boolean, default=False)
     failure_reason: Mapped[str | None] = mapped_column(String(1024))
     labeled_at: Mapped[datetime | None] = mapped_column(DateTime)
-    __table_args__ = (Index("ix_data_objects_job_state", "job_id", "state", "object_id"),)
+    # Automated labeling: the order objects go to humans in (lowest first), and whether the
+    # object is in the human-labeled validation set.
+    priority: Mapped[float] = mapped_column(Float, default=0.0)
+    validation: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        Index("ix_data_objects_job_state", "job_id", "state", "priority", "object_id"),
+    )
 
 
 class Task(Base):
@@ -215,3 +223,26 @@ class AccessKey(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ObjectFeature(Base):
+    """A data object's feature vector for automated labeling, computed once (float32 bytes)."""
+
+    __tablename__ = "object_features"
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    object_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    extractor: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AutolabelIteration(Base):
+    """What one iteration of automated labeling decided and why, and the model it trained."""
+
+    __tablename__ = "autolabel_iterations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    iteration: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    record: Mapped[str] = mapped_column(Text)
+    model: Mapped[bytes | None] = mapped_column(LargeBinary)
+    __table_args__ = (UniqueConstraint("job_id", "iteration", name="uq_autolabel_iterations_job"),)

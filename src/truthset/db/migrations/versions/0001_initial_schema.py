@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 21:12:07.014097
+Create Date: 2026-11-25 21:36:13.601282
 """
 
 from __future__ import annotations
@@ -166,6 +166,23 @@ def upgrade() -> None:
         batch_op.create_index("ix_team_members_user", ["user_id"], unique=False)
 
     op.create_table(
+        "autolabel_iterations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("iteration", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("record", sa.Text(), nullable=False),
+        sa.Column("model", sa.LargeBinary(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["job_id"],
+            ["jobs.id"],
+            name=op.f("fk_autolabel_iterations_job_id_jobs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_autolabel_iterations")),
+        sa.UniqueConstraint("job_id", "iteration", name="uq_autolabel_iterations_job"),
+    )
+    op.create_table(
         "data_objects",
         sa.Column("job_id", sa.Integer(), nullable=False),
         sa.Column("object_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -180,6 +197,8 @@ def upgrade() -> None:
         sa.Column("machine_labeled", sa.Boolean(), nullable=False),
         sa.Column("failure_reason", sa.String(length=1024), nullable=True),
         sa.Column("labeled_at", sa.DateTime(), nullable=True),
+        sa.Column("priority", sa.Float(), nullable=False),
+        sa.Column("validation", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["job_id"], ["jobs.id"], name=op.f("fk_data_objects_job_id_jobs"), ondelete="CASCADE"
         ),
@@ -187,9 +206,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("data_objects", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_data_objects_job_state", ["job_id", "state", "object_id"], unique=False
+            "ix_data_objects_job_state", ["job_id", "state", "priority", "object_id"], unique=False
         )
 
+    op.create_table(
+        "object_features",
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("object_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("extractor", sa.String(length=64), nullable=False),
+        sa.Column("vector", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["job_id"], ["jobs.id"], name=op.f("fk_object_features_job_id_jobs"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("job_id", "object_id", name=op.f("pk_object_features")),
+    )
     op.create_table(
         "tasks",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -251,10 +281,12 @@ def downgrade() -> None:
         batch_op.drop_index("ix_tasks_status_expires")
 
     op.drop_table("tasks")
+    op.drop_table("object_features")
     with op.batch_alter_table("data_objects", schema=None) as batch_op:
         batch_op.drop_index("ix_data_objects_job_state")
 
     op.drop_table("data_objects")
+    op.drop_table("autolabel_iterations")
     with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.drop_index("ix_team_members_user")
 
