@@ -6,11 +6,13 @@ memory. Every problem is reported with its 1-based line number.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TextIO
 
 from truthset.errors import Invalid, TruthsetError
 from truthset.storage.base import Storage
@@ -22,6 +24,8 @@ _MAX_LINE_BYTES = MAX_LINE_CHARS * 4 + 2
 MAX_REPORTED_PROBLEMS = 100
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 INPUT_KEYS = ("source-ref", "source")
+TEXT_SUFFIXES = (".txt", ".csv")
+DEFAULT_CSV_COLUMN = "text"
 # A line may carry a known answer under this key: a gold question (label name, or a list of
 # names for multi-label jobs). Gold objects are mixed into workers' tasks and scored, not labeled.
 GOLD_KEY = "truthset-gold"
@@ -169,15 +173,88 @@ def validate(
     return report
 
 
-def create_manifest(storage: Storage, source: str, output: str) -> int:
-    """Writes a manifest with one `source-ref` line per image under a folder, in name order."""
+def create_manifest(storage: Storage, source: str, output: str, column: str | None = None) -> int:
+    """Writes a manifest, as Ground Truth's automated data setup does (reference 3.2):
+
+    - a folder: one `{"source-ref": uri}` line per .jpg/.jpeg/.png under it, in name order;
+    - a `.txt` file: one `{"source": text}` line per line of text (blank lines skipped);
+    - a `.csv` file: one `{"source": text}` line per row, from the column named `column`
+      (default `text`; the first row names the columns; empty cells skipped).
+
+    Text files are UTF-8, with or without a byte order mark. Returns the number of lines.
+    """
+    suffix = PurePosixPath(source).suffix.lower()
+    if column is not None and suffix != ".csv":
+        raise Invalid(f"{source}: a column can only be chosen for a .csv file")
     count = 0
     with storage.open_write(output) as handle:
-        for uri in storage.list_files(source):
-            if PurePosixPath(uri).suffix.lower() in IMAGE_SUFFIXES:
-                handle.write(json.dumps({"source-ref": uri}).encode() + b"\n")
+        if suffix in TEXT_SUFFIXES:
+            for where, text in _text_items(storage, source, suffix, column):
+                handle.write(_source_line(source, where, text))
                 count += 1
+        else:
+            for uri in storage.list_files(source):
+                if PurePosixPath(uri).suffix.lower() in IMAGE_SUFFIXES:
+                    handle.write(json.dumps({"source-ref": uri}).encode() + b"\n")
+                    count += 1
         if count == 0:
             # Raised inside the write so that no empty manifest is left behind.
-            raise Invalid(f"{source}: no .jpg, .jpeg or .png files found")
+            found = {".txt": "no lines of text", ".csv": "no rows with text"}
+            raise Invalid(f"{source}: {found.get(suffix, 'no .jpg, .jpeg or .png files')} found")
     return count
+
+
+def _source_line(source: str, where: str, text: str) -> bytes:
+    if len(text) > MAX_ATTRIBUTE_CHARS:
+        raise Invalid(f"{source}: {where} is longer than {MAX_ATTRIBUTE_CHARS} characters")
+    line = json.dumps({"source": text}, ensure_ascii=False)
+    if len(line) > MAX_LINE_CHARS:
+        raise Invalid(f"{source}: {where} is longer than {MAX_LINE_CHARS} characters as JSON")
+    return line.encode() + b"\n"
+
+
+def _text_items(
+    storage: Storage, source: str, suffix: str, column: str | None
+) -> Iterator[tuple[str, str]]:
+    """(where, text) of every item of a .txt or .csv file; `where` names its line or row."""
+    with storage.open_read(source) as handle:
+        # newline="": line ends are kept for the csv module, which handles quoted newlines.
+        reader = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+        items = _txt_lines(reader) if suffix == ".txt" else _csv_cells(source, reader, column)
+        try:
+            yield from items
+        except UnicodeDecodeError:
+            raise Invalid(f"{source}: not UTF-8 text") from None
+        except csv.Error as error:
+            raise Invalid(f"{source}: not a readable CSV file ({error})") from None
+        finally:
+            reader.detach()
+
+
+def _txt_lines(reader: TextIO) -> Iterator[tuple[str, str]]:
+    for number, raw in enumerate(reader, 1):
+        text = raw.rstrip("\r\n")
+        if text.strip():
+            yield f"line {number}", text
+
+
+def _csv_cells(source: str, reader: TextIO, column: str | None) -> Iterator[tuple[str, str]]:
+    rows = csv.reader(reader)
+    header = next(rows, None)
+    if header is None:
+        return
+    wanted = DEFAULT_CSV_COLUMN if column is None else column
+    if wanted not in header:
+        names = ", ".join(repr(name) for name in header)
+        raise Invalid(
+            f"{source}: no column named {wanted!r}; the columns are {names} "
+            "(choose one with --column)"
+        )
+    index = header.index(wanted)
+    for number, row in enumerate(rows, 2):
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line
+        if index >= len(row):
+            raise Invalid(f"{source}: row {number} has no {wanted!r} cell")
+        if row[index].strip():
+            yield f"row {number}", row[index]
