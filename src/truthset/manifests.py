@@ -102,6 +102,12 @@ def parse_line(
         raise Invalid(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
     if not isinstance(value, dict):
         raise Invalid(f"{where}: must be a JSON object, not {type(value).__name__}")
+    # JSON escapes can encode half a surrogate pair, which no browser or file can carry.
+    if "\\ud" in text.lower():
+        try:
+            json.dumps(value, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise Invalid(f"{where}: contains an unpaired surrogate escape (\\udXXX)") from None
     for key, item in value.items():
         if key.startswith("$"):
             raise Invalid(f"{where}: attribute name {key!r} must not start with '$'")

@@ -114,3 +114,9 @@ def test_create_manifest_lists_images_recursively(tmp_path: Path) -> None:
     with pytest.raises(Invalid, match=r"no \.jpg"):
         manifests.create_manifest(storage, str(tmp_path / "empty"), str(tmp_path / "x.manifest"))
     assert not (tmp_path / "x.manifest").exists()
+
+
+def test_unpaired_surrogate_escapes_are_refused() -> None:
+    with pytest.raises(Invalid, match="unpaired surrogate"):
+        manifests.parse_line('{"source": "a\\ud800b"}', 3, ("source",), lambda uri: None)
+    assert manifests.parse_line('{"source": "\\ud83d\\ude00"}', 1, ("source",), lambda uri: None) == {"source": "😀"}

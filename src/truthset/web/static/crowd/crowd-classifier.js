@@ -46,6 +46,7 @@ const CLASSIFIER_CSS = `
             color: #111827; background: #fff; border: 1.5px solid var(--crowd-border);
             border-radius: 10px; transition: background 100ms, border-color 100ms; }
   .choice:hover { border-color: var(--crowd-accent); background: #f5f8ff; }
+  .choice[aria-pressed="true"]:hover { background: #1d4ed8; }
   .choice:focus-visible { outline: 3px solid #93c5fd; outline-offset: 1px; }
   .choice[aria-pressed="true"] { background: var(--crowd-accent); border-color: var(--crowd-accent);
             color: #fff; box-shadow: 0 2px 6px rgba(37, 99, 235, 0.3); }
