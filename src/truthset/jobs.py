@@ -129,7 +129,10 @@ def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]
     check_name(request.name, "job name")
     kind = task_type(request.task_type)
     config = _resolve_labels(dep, request, kind)
-    attribute = request.label_attribute_name or request.name
+    # Ground Truth's console names a -ref label after the job too: "<job name>-ref".
+    attribute = request.label_attribute_name or (
+        f"{request.name}-ref" if kind.needs_ref else request.name
+    )
     check_label_attribute_name(attribute, kind.needs_ref, kind.name)
     workers = _check_range(
         request.workers_per_object or kind.default_workers, 1, 9, "workers per object"
@@ -140,9 +143,9 @@ def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]
     _check_range(request.task_availability, 60, 2_592_000, "task availability (seconds)")
     _check_range(request.max_concurrent_tasks, 1, 5000, "max concurrent tasks")
     title = request.title or request.name
-    description = (
-        request.description or f"Label each item with one of: {', '.join(label_names(config))}"
-    )
+    describe: Callable[[list[str]], str] | None = getattr(kind, "default_description", None)
+    default = describe(label_names(config)) if describe else "Label each item as the instructions describe."
+    description = request.description or default
     if not 1 <= len(title) <= 128:
         raise Invalid("title must be 1-128 characters")
     if not 1 <= len(description) <= 255:
@@ -160,6 +163,9 @@ def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]
         instructions=request.instructions,
         options=request.options,
     )
+    check_job: Callable[[JobSpec], None] | None = getattr(kind, "check_job", None)
+    if check_job is not None:
+        check_job(spec)  # the task type's own rules, e.g. the label an audit job audits
     return kind, spec
 
 
@@ -202,10 +208,16 @@ def create_job(
 
 
 def _gold_checker(kind: TaskType, spec: JobSpec) -> Callable[[dict[str, Any]], None]:
-    """Checks a line's gold answer, if it has one, against the task type's rules."""
+    """Checks a line's gold answer, if it has one, against the task type's rules, and the line
+    itself when the task type has rules for it (an audit job's earlier label)."""
     check: Callable[[JobSpec, Any], None] | None = getattr(kind, "check_gold", None)
+    check_line: Callable[[JobSpec, dict[str, Any]], None] | None = getattr(
+        kind, "check_line", None
+    )
 
     def check_object(line: dict[str, Any]) -> None:
+        if check_line is not None:
+            check_line(spec, line)
         if manifests.GOLD_KEY not in line:
             return
         if check is None:

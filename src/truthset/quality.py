@@ -148,7 +148,7 @@ def _model_figures(rows: list[_Row], names: list[str]) -> tuple[dict[str, float]
         classes=list(range(len(names))),
     )
     known = {r.object_id: names.index(r.gold) for r in usable if r.gold in names}
-    result = consolidate(answers, gold=encode_gold(answers, known) if known else None)  # type: ignore[arg-type]
+    result = consolidate(answers, gold=encode_gold(answers, known) if known else None)
     estimated = {
         str(worker): float(value)
         for worker, value in zip(answers.worker_ids, result.worker_accuracy, strict=True)

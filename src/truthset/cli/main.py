@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from truthset.cli import jobs, people, server
+from truthset.cli.consolidate import consolidate
 from truthset.cli.context import ErrorsAsExitCodes
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ def main(
 
 
 server.register(app)
+app.command("consolidate")(consolidate)
 people.register(app)
 jobs.register(app)
 

@@ -52,4 +52,7 @@ def worker_agreement(answers: Answers, labels: IntArray) -> FloatArray:
     hits = answers.label == labels[answers.item]
     matched = np.bincount(answers.worker, weights=hits, minlength=answers.n_workers)
     counts = answers.answers_per_worker
-    return np.divide(matched, counts, out=np.full(answers.n_workers, np.nan), where=counts > 0)
+    share: FloatArray = np.divide(
+        matched, counts, out=np.full(answers.n_workers, np.nan), where=counts > 0
+    )
+    return share

@@ -175,7 +175,7 @@ def encode_answers(
     return Answers(item, worker, label, item_ids, worker_ids, label_ids)
 
 
-def encode_gold(answers: Answers, gold: Mapping[Hashable, Hashable]) -> dict[int, int]:
+def encode_gold(answers: Answers, gold: Mapping[Any, Hashable]) -> dict[int, int]:
     """Maps gold given by ids (item id -> label id) to indices, for ``consolidate(gold=...)``."""
     return {answers.index_of("item", i): answers.index_of("label", g) for i, g in gold.items()}
 

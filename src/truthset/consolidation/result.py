@@ -68,7 +68,10 @@ def expected_accuracy(answers: Answers, posterior: FloatArray) -> FloatArray:
     correct = posterior[answers.item, answers.label]
     total = np.bincount(answers.worker, weights=correct, minlength=answers.n_workers)
     counts = answers.answers_per_worker
-    return np.divide(total, counts, out=np.full(answers.n_workers, np.nan), where=counts > 0)
+    share: FloatArray = np.divide(
+        total, counts, out=np.full(answers.n_workers, np.nan), where=counts > 0
+    )
+    return share
 
 
 def gold_accuracy(answers: Answers, gold_items: IntArray, gold_labels: IntArray) -> FloatArray:
@@ -80,7 +83,10 @@ def gold_accuracy(answers: Answers, gold_items: IntArray, gold_labels: IntArray)
     hits = (answers.label == answer_truth) & on_gold
     n_gold = np.bincount(answers.worker, weights=on_gold, minlength=answers.n_workers)
     n_hits = np.bincount(answers.worker, weights=hits, minlength=answers.n_workers)
-    return np.divide(n_hits, n_gold, out=np.full(answers.n_workers, np.nan), where=n_gold > 0)
+    share: FloatArray = np.divide(
+        n_hits, n_gold, out=np.full(answers.n_workers, np.nan), where=n_gold > 0
+    )
+    return share
 
 
 def clamp_gold(posterior: FloatArray, gold_items: IntArray, gold_labels: IntArray) -> FloatArray:
@@ -123,4 +129,5 @@ def soft_confusion(answers: Answers, posterior: FloatArray, smoothing: float) ->
     counts = answers.confusion_counts(posterior) + smoothing
     totals = counts.sum(axis=2, keepdims=True)
     uniform = np.full_like(counts, 1.0 / max(answers.n_classes, 1))
-    return np.divide(counts, totals, out=uniform, where=totals > 0)
+    rows: FloatArray = np.divide(counts, totals, out=uniform, where=totals > 0)
+    return rows

@@ -20,10 +20,9 @@ Step = Callable[[FloatArray], FloatArray]
 
 
 def _to_simplex(state: FloatArray) -> FloatArray:
+    # A row clipped to all zeros stays zero: the next EM step recomputes it from scratch.
     rows = np.clip(state, 0.0, None).reshape(len(state), -1)
-    totals = rows.sum(axis=1, keepdims=True)
-    fallback = np.full_like(rows, 1.0 / rows.shape[1])
-    rows = np.divide(rows, totals, out=fallback, where=totals > 0)
+    rows /= np.maximum(rows.sum(axis=1, keepdims=True), 1e-30)
     return rows.reshape(state.shape)
 
 

@@ -93,6 +93,9 @@ class SingleLabel:
     def answer_code(self, job: JobSpec, answer: dict[str, Any]) -> str | None:
         return str(job.labels.index(_single_answer(answer)[1]["label"]))
 
+    def default_description(self, labels: list[str]) -> str:
+        return f"Choose the label that fits best: {', '.join(labels)}"[:255]
+
     def check_gold(self, job: JobSpec, value: Any) -> None:
         if value not in job.labels:
             raise Invalid(f"gold answer {value!r} is not one of the job's labels")
@@ -166,6 +169,9 @@ class MultiLabel:
         if len(set(chosen)) != len(chosen):
             raise Invalid(f"answer.{name}.labels lists a label twice")
         return answer
+
+    def default_description(self, labels: list[str]) -> str:
+        return f"Choose every label that applies: {', '.join(labels)}"[:255]
 
     def check_gold(self, job: JobSpec, value: Any) -> None:
         if not isinstance(value, list) or any(x not in job.labels for x in value):
