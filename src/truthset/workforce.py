@@ -34,6 +34,7 @@ class TeamInfo:
     description: str
     members: int
     created_at: datetime
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,40 @@ def create_team(dep: Deployment, name: str, description: str = "") -> TeamInfo:
                 updated_at=now,
             )
         )
-    return TeamInfo(name, description, 0, now)
+    return TeamInfo(name, description, 0, now, now)
+
+
+def update_team(dep: Deployment, name: str, description: str) -> None:
+    if len(description) > 200:
+        raise Invalid("team description must be at most 200 characters")
+    with dep.db.write() as conn:
+        team_id = _team_id(conn, name)
+        conn.execute(
+            update(Team)
+            .where(Team.id == team_id)
+            .values(description=description, updated_at=dep.clock.now())
+        )
+
+
+def add_members_of(dep: Deployment, team: str, sources: list[str]) -> int:
+    """Adds everyone in the source teams to the team (a copy: later changes to the sources
+    are not followed). Returns how many members the team gained."""
+    with dep.db.write() as conn:
+        team_id = _team_id(conn, team)
+        source_ids = [_team_id(conn, source) for source in sources]
+        users = set(
+            conn.scalars(select(TeamMember.user_id).where(TeamMember.team_id.in_(source_ids)))
+        )
+        before = set(_member_ids(conn, team_id))
+        for user_id in sorted(users - before):
+            _add_member(conn, dep, team_id, user_id)
+        if users - before:
+            conn.execute(update(Team).where(Team.id == team_id).values(updated_at=dep.clock.now()))
+    return len(users - before)
+
+
+def _member_ids(conn: Connection, team_id: int) -> list[int]:
+    return list(conn.scalars(select(TeamMember.user_id).where(TeamMember.team_id == team_id)))
 
 
 def list_teams(dep: Deployment) -> list[TeamInfo]:
@@ -146,7 +180,13 @@ def list_teams(dep: Deployment) -> list[TeamInfo]:
         select(TeamMember.team_id, func.count().label("n")).group_by(TeamMember.team_id).subquery()
     )
     query = (
-        select(Team.name, Team.description, func.coalesce(members.c.n, 0), Team.created_at)
+        select(
+            Team.name,
+            Team.description,
+            func.coalesce(members.c.n, 0),
+            Team.created_at,
+            Team.updated_at,
+        )
         .outerjoin(members, members.c.team_id == Team.id)
         .order_by(Team.name_key)
     )
@@ -165,7 +205,8 @@ def get_team(dep: Deployment, name: str) -> tuple[TeamInfo, list[Member]]:
             .order_by(User.email)
         ).all()
     members = [Member(email, status) for email, status in rows]
-    return TeamInfo(team.name, team.description, len(members), team.created_at), members
+    info = TeamInfo(team.name, team.description, len(members), team.created_at, team.updated_at)
+    return info, members
 
 
 def delete_team(dep: Deployment, name: str) -> None:
@@ -182,6 +223,12 @@ def delete_team(dep: Deployment, name: str) -> None:
         )
         if active:
             raise Conflict(f"work team {name!r} still has {active} running labeling job(s)")
+        ended = conn.scalar(select(func.count()).select_from(Job).where(Job.team_id == team_id))
+        if ended:
+            # Every job keeps the team it was sent to (jobs.team_id), so the row must stay.
+            raise Conflict(
+                f"work team {name!r} is named by {ended} ended labeling job(s) and cannot be deleted"
+            )
         conn.execute(delete(TeamMember).where(TeamMember.team_id == team_id))
         conn.execute(delete(Team).where(Team.id == team_id))
     dep.memberships.clear()

@@ -1,0 +1,307 @@
+"""CreateLabelingJob, DescribeLabelingJob, ListLabelingJobs, StopLabelingJob and
+ListLabelingJobsForWorkteam, on top of the same `truthset.jobs` the console and CLI use."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import UTC, datetime
+from typing import Any
+
+from truthset import jobs, workforce
+from truthset.deployment import Deployment
+from truthset.errors import Conflict, Invalid, StorageError
+from truthset.jobs import JobInfo, JobRequest
+from truthset.names import check_label_attribute_name
+from truthset.storage.base import join
+from truthset.tasktypes.base import TaskType
+from truthset.tasktypes.registry import task_type
+from truthset.taskui import MAX_TEMPLATE_CHARS, check_template
+from truthset.web.sagemaker import arns
+from truthset.web.sagemaker.errors import invalid
+from truthset.web.sagemaker.pagination import page
+
+MAX_TASK_TIME = 28_800  # 8 hours: Ground Truth's limit for image and text tasks
+MAX_AVAILABILITY = 2_592_000  # 30 days: the private-workforce limit
+DEFAULT_AVAILABILITY = 2_592_000
+DEFAULT_CONCURRENT = 1000
+_REQUEST_FIELDS = (
+    "LabelAttributeName",
+    "InputConfig",
+    "OutputConfig",
+    "RoleArn",
+    "LabelCategoryConfigS3Uri",
+    "StoppingConditions",
+    "LabelingJobAlgorithmsConfig",
+    "HumanTaskConfig",
+    "Tags",
+)
+_ENDED_WITH_OUTPUT = ("Completed", "Stopped")
+
+
+def epoch(moment: datetime) -> float:
+    """Epoch seconds, as SageMaker sends timestamps (botocore would misread milliseconds)."""
+    return moment.replace(tzinfo=UTC).timestamp()
+
+
+def _s3_uri(value: str, field: str) -> str:
+    if not value.startswith("s3://"):
+        raise invalid(f"{field}: {value} is not an s3:// URI; use s3://bucket/key")
+    return value
+
+
+def _refuse_unsupported(params: dict[str, Any]) -> None:
+    source = params["InputConfig"]["DataSource"]
+    if "SnsDataSource" in source:
+        raise invalid(
+            "InputConfig.DataSource.SnsDataSource: streaming labeling jobs are not supported; "
+            "use S3DataSource with a manifest"
+        )
+    if "S3DataSource" not in source:
+        raise invalid("InputConfig.DataSource: give S3DataSource.ManifestS3Uri")
+    if "SnsTopicArn" in params["OutputConfig"]:
+        raise invalid("OutputConfig.SnsTopicArn: publishing labels to SNS is not supported")
+    if "LabelingJobAlgorithmsConfig" in params:
+        raise invalid(
+            "LabelingJobAlgorithmsConfig: automated data labeling through the SageMaker API "
+            "is not supported"
+        )
+    if "LabelCategoryConfigS3Uri" not in params:
+        raise invalid(
+            "LabelCategoryConfigS3Uri is required: built-in task types take their labels from it"
+        )
+
+
+def _task_type(human: dict[str, Any]) -> TaskType:
+    """The built-in task type the PRE-/ACS- Lambdas and the Ground Truth UI ARN name."""
+    chosen: list[tuple[str, TaskType]] = []
+    if pre := human.get("PreHumanTaskLambdaArn"):
+        field = "HumanTaskConfig.PreHumanTaskLambdaArn"
+        chosen.append((field, arns.task_type_of_lambda(pre, "PRE", field)))
+    consolidation = human.get("AnnotationConsolidationConfig", {})
+    if acs := consolidation.get("AnnotationConsolidationLambdaArn"):
+        field = "HumanTaskConfig.AnnotationConsolidationConfig.AnnotationConsolidationLambdaArn"
+        chosen.append((field, arns.task_type_of_lambda(acs, "ACS", field)))
+    if ui := human["UiConfig"].get("HumanTaskUiArn"):
+        field = "HumanTaskConfig.UiConfig.HumanTaskUiArn"
+        chosen.append((field, arns.task_type_of_ui(ui, field)))
+    if not chosen:
+        raise invalid(
+            "HumanTaskConfig.PreHumanTaskLambdaArn: give a built-in PRE-<TaskType> Lambda ARN; "
+            "it chooses the task type"
+        )
+    first_field, kind = chosen[0]
+    for field, other in chosen[1:]:
+        if other.name != kind.name:
+            raise invalid(
+                f"{field} names the task type {other.lambda_suffix}, but {first_field} "
+                f"names {kind.lambda_suffix}"
+            )
+    return kind
+
+
+def _ui_template(dep: Deployment, ui: dict[str, Any]) -> str | None:
+    """The worker template named by UiTemplateS3Uri, checked; None for a Ground Truth UI."""
+    if ("UiTemplateS3Uri" in ui) == ("HumanTaskUiArn" in ui):
+        raise invalid("HumanTaskConfig.UiConfig: give either UiTemplateS3Uri or HumanTaskUiArn")
+    if "HumanTaskUiArn" in ui:
+        return None
+    field = "HumanTaskConfig.UiConfig.UiTemplateS3Uri"
+    uri = _s3_uri(ui["UiTemplateS3Uri"], field)
+    try:
+        template = dep.storage.read_bytes(uri).decode("utf-8")
+    except StorageError as error:
+        raise invalid(f"{field}: {error.message}") from None
+    except UnicodeDecodeError:
+        raise invalid(f"{field}: {uri} is not UTF-8 text") from None
+    if len(template) > MAX_TEMPLATE_CHARS:
+        raise invalid(f"{field}: {uri} is longer than {MAX_TEMPLATE_CHARS} characters")
+    if problems := check_template(template):
+        raise invalid(f"{field}: {uri} is not a valid Liquid template: {problems[0]}")
+    return template
+
+
+def _check_limits(params: dict[str, Any], kind: TaskType) -> None:
+    try:
+        check_label_attribute_name(params["LabelAttributeName"], kind.needs_ref, kind.name)
+    except Invalid as error:
+        raise invalid(f"LabelAttributeName: {error.message}") from None
+    human = params["HumanTaskConfig"]
+    if human["TaskTimeLimitInSeconds"] > MAX_TASK_TIME:
+        raise invalid(
+            f"HumanTaskConfig.TaskTimeLimitInSeconds must be at most {MAX_TASK_TIME} (8 hours) "
+            f"for {kind.lambda_suffix} jobs, got {human['TaskTimeLimitInSeconds']}"
+        )
+    lifetime = human.get("TaskAvailabilityLifetimeInSeconds", DEFAULT_AVAILABILITY)
+    if lifetime > MAX_AVAILABILITY:
+        raise invalid(
+            "HumanTaskConfig.TaskAvailabilityLifetimeInSeconds must be at most "
+            f"{MAX_AVAILABILITY} (30 days) for a private work team, got {lifetime}"
+        )
+
+
+def create_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
+    _refuse_unsupported(params)
+    human = params["HumanTaskConfig"]
+    kind = _task_type(human)
+    _check_limits(params, kind)
+    s3_source = params["InputConfig"]["DataSource"]["S3DataSource"]
+    request = JobRequest(
+        name=params["LabelingJobName"],
+        manifest=_s3_uri(
+            s3_source["ManifestS3Uri"], "InputConfig.DataSource.S3DataSource.ManifestS3Uri"
+        ),
+        output=_s3_uri(params["OutputConfig"]["S3OutputPath"], "OutputConfig.S3OutputPath"),
+        task_type=kind.name,
+        team=arns.workteam_name(human["WorkteamArn"], "HumanTaskConfig.WorkteamArn"),
+        label_config=_s3_uri(params["LabelCategoryConfigS3Uri"], "LabelCategoryConfigS3Uri"),
+        workers_per_object=human["NumberOfHumanWorkersPerDataObject"],
+        title=human["TaskTitle"],
+        description=human["TaskDescription"],
+        label_attribute_name=params["LabelAttributeName"],
+        task_time_limit=human["TaskTimeLimitInSeconds"],
+        task_availability=human.get("TaskAvailabilityLifetimeInSeconds", DEFAULT_AVAILABILITY),
+        max_concurrent_tasks=human.get("MaxConcurrentTaskCount", DEFAULT_CONCURRENT),
+        ui_template=_ui_template(dep, human["UiConfig"]),
+        # The request as sent, so DescribeLabelingJob returns it.
+        options={"sagemaker": params},
+    )
+    job = jobs.create_job(dep, request, import_now=False)
+    return {"LabelingJobArn": arns.job_arn(dep.settings, job.name)}
+
+
+def _request_of(dep: Deployment, job: JobInfo) -> dict[str, Any]:
+    """The CreateLabelingJob request behind a job; made up from the job when it was created
+    by the console or the CLI."""
+    kind = task_type(job.task_type)
+    human = {
+        "WorkteamArn": arns.workteam_arn(dep.settings, job.team),
+        "UiConfig": {"UiTemplateS3Uri": join(job.output_folder, "annotation-tool/template.liquid")},
+        "PreHumanTaskLambdaArn": arns.lambda_arn(dep.settings, "PRE", kind),
+        "TaskTitle": job.title,
+        "TaskDescription": job.description,
+        "NumberOfHumanWorkersPerDataObject": job.workers_per_object,
+        "TaskTimeLimitInSeconds": job.task_time_limit,
+        "TaskAvailabilityLifetimeInSeconds": job.task_availability,
+        "MaxConcurrentTaskCount": job.max_concurrent_tasks,
+        "AnnotationConsolidationConfig": {
+            "AnnotationConsolidationLambdaArn": arns.lambda_arn(dep.settings, "ACS", kind)
+        },
+    }
+    stored = job.options.get("sagemaker")
+    if isinstance(stored, dict):
+        # Defaults the job runs with are reported even when the request left them out.
+        return {**stored, "HumanTaskConfig": {**human, **stored["HumanTaskConfig"]}}
+    return {
+        "LabelAttributeName": job.label_attribute_name,
+        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": job.manifest_uri}}},
+        "OutputConfig": {"S3OutputPath": job.output_uri},
+        "RoleArn": f"arn:aws:iam::{dep.settings.sagemaker_account_id}:role/truthset",
+        "LabelCategoryConfigS3Uri": join(job.output_folder, "annotation-tool/data.json"),
+        "HumanTaskConfig": human,
+    }
+
+
+def _status_fields(dep: Deployment, job: JobInfo) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "LabelingJobName": job.name,
+        "LabelingJobArn": arns.job_arn(dep.settings, job.name),
+        "LabelingJobStatus": job.status,
+        "LabelCounters": job.counters.as_ground_truth(),
+        "CreationTime": epoch(job.created_at),
+        "LastModifiedTime": epoch(job.updated_at),
+    }
+    if job.failure_reason:
+        fields["FailureReason"] = job.failure_reason
+    if job.status in _ENDED_WITH_OUTPUT:
+        fields["LabelingJobOutput"] = {"OutputDatasetS3Uri": job.output_manifest}
+    return fields
+
+
+def describe_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
+    job = jobs.describe_job(dep, params["LabelingJobName"])
+    request = _request_of(dep, job)
+    described = {key: request[key] for key in _REQUEST_FIELDS if key in request}
+    return {**described, **_status_fields(dep, job), "JobReferenceCode": job.reference_code}
+
+
+def _summary(dep: Deployment, job: JobInfo) -> dict[str, Any]:
+    request = _request_of(dep, job)
+    human = request["HumanTaskConfig"]
+    summary = {**_status_fields(dep, job), "WorkteamArn": human["WorkteamArn"]}
+    summary["InputConfig"] = request["InputConfig"]
+    if pre := human.get("PreHumanTaskLambdaArn"):
+        summary["PreHumanTaskLambdaArn"] = pre
+    if acs := human.get("AnnotationConsolidationConfig", {}).get(
+        "AnnotationConsolidationLambdaArn"
+    ):
+        summary["AnnotationConsolidationLambdaArn"] = acs
+    return summary
+
+
+def _in_window(moment: datetime, params: dict[str, Any], after: str, before: str) -> bool:
+    return (after not in params or moment > params[after]) and (
+        before not in params or moment < params[before]
+    )
+
+
+def list_labeling_jobs(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
+    contains = params.get("NameContains", "").lower()
+    chosen = [
+        job
+        for job in jobs.list_jobs(dep, status=params.get("StatusEquals"))
+        if contains in job.name.lower()
+        and _in_window(job.created_at, params, "CreationTimeAfter", "CreationTimeBefore")
+        and _in_window(job.updated_at, params, "LastModifiedTimeAfter", "LastModifiedTimeBefore")
+    ]
+    sort_by = params.get("SortBy", "CreationTime")
+    keys = {
+        "Name": lambda j: (j.name.lower(), j.id),
+        "CreationTime": lambda j: (j.created_at, j.id),
+        "Status": lambda j: (j.status, j.created_at, j.id),
+    }
+    chosen.sort(key=keys[sort_by], reverse=params.get("SortOrder") == "Descending")
+    shown, more = page(chosen, params, dep.secret_key, "ListLabelingJobs")
+    return {"LabelingJobSummaryList": [_summary(dep, job) for job in shown], **more}
+
+
+def stop_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
+    """Stopping a job that is already stopping is not an error, as in Ground Truth."""
+    job = jobs.describe_job(dep, params["LabelingJobName"])
+    if job.status in jobs.ENDED:
+        raise invalid(f"labeling job {job.name!r} has already ended ({job.status})")
+    if job.status != "Stopping":
+        with suppress(Conflict):  # another request stopped it in the meantime
+            jobs.stop_job(dep, job.name)
+    return {}
+
+
+def list_labeling_jobs_for_workteam(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
+    team, _members = workforce.get_team(
+        dep, arns.workteam_name(params["WorkteamArn"], "WorkteamArn")
+    )
+    contains = params.get("JobReferenceCodeContains", "")
+    chosen = [
+        job
+        for job in jobs.list_jobs(dep)
+        if job.team.lower() == team.name.lower()
+        and contains in job.reference_code
+        and _in_window(job.created_at, params, "CreationTimeAfter", "CreationTimeBefore")
+    ]
+    chosen.sort(key=lambda j: (j.created_at, j.id), reverse=params.get("SortOrder") == "Descending")
+    shown, more = page(chosen, params, dep.secret_key, "ListLabelingJobsForWorkteam")
+    summaries = [
+        {
+            "LabelingJobName": job.name,
+            "JobReferenceCode": job.reference_code,
+            "WorkRequesterAccountId": dep.settings.sagemaker_account_id,
+            "CreationTime": epoch(job.created_at),
+            "LabelCounters": {
+                "HumanLabeled": job.counters.human_labeled,
+                "PendingHuman": job.counters.unlabeled,
+                "Total": job.object_count,
+            },
+            "NumberOfHumanWorkersPerDataObject": job.workers_per_object,
+        }
+        for job in shown
+    ]
+    return {"LabelingJobSummaryList": summaries, **more}
