@@ -239,6 +239,8 @@ def test_bodies_that_are_not_json_objects(live: Live) -> None:
         response.json()["message"] == "1 validation error detected: MaxResults must be an integer"
     )
     assert response.headers["x-amzn-requestid"]
+    huge = httpx.post(f"{live.url}/", content=b" " * (1024 * 1024 + 1))
+    assert huge.status_code == 413 and huge.json()["__type"] == "SerializationException"
 
 
 def test_teams_with_ended_jobs_stay(live: Live) -> None:

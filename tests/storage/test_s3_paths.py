@@ -56,6 +56,11 @@ def test_manifest_and_job_commands_take_s3_uris(cli: Any, s3: S3Client, bucket: 
         f"s3://{bucket}/images/{name}" for name in ("a.jpg", "b.png", "sub/c.jpeg")
     ]
     assert "3 objects, no problems" in cli("manifest", "validate", f"s3://{bucket}/in.manifest")
+    s3.put_object(Bucket=bucket, Key="reviews.txt", Body=b"Great food\n\nSlow service\n")
+    out = cli("manifest", "create", f"s3://{bucket}/reviews.txt", "-o", f"s3://{bucket}/t.manifest")
+    assert "2 objects written" in out
+    text = s3.get_object(Bucket=bucket, Key="t.manifest")["Body"].read().decode()
+    assert text == '{"source": "Great food"}\n{"source": "Slow service"}\n'
 
     labels = {"document-version": "2018-11-28", "labels": [{"label": "cat"}, {"label": "dog"}]}
     s3.put_object(Bucket=bucket, Key="labels.json", Body=json.dumps(labels).encode())

@@ -97,15 +97,25 @@ def _call(dep: Deployment, signed: sigv4.SignedRequest, target: str | None) -> d
     return operation(dep, params)
 
 
+async def _body(request: Request) -> bytes:
+    """The body, refused once it grows past MAX_BODY (before anyone is authenticated)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ApiError(
+                "SerializationException", f"the request body is larger than {MAX_BODY} bytes", 413
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def sagemaker(request: Request) -> Response:
     request_id = str(uuid.uuid4())
     dep: Deployment = request.app.state.deployment
     try:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            raise ApiError(
-                "SerializationException", f"the request body is larger than {MAX_BODY} bytes", 413
-            )
+        body = await _body(request)
         signed = _signed_request(request, body)
         # Signature checks read the database and operations may read S3: off the event loop.
         result = await run_in_threadpool(_call, dep, signed, request.headers.get("x-amz-target"))
