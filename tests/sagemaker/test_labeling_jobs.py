@@ -158,12 +158,22 @@ def test_list_filters_sorts_and_pages(live: Live) -> None:
     stopping = sm.list_labeling_jobs(NameContains=prefix, StatusEquals="InProgress")
     assert names[1] not in [j["LabelingJobName"] for j in stopping["LabelingJobSummaryList"]]
 
-    third = sm.describe_labeling_job(LabelingJobName=names[2])["CreationTime"]
-    later = sm.list_labeling_jobs(NameContains=prefix, CreationTimeAfter=third)
-    assert [j["LabelingJobName"] for j in later["LabelingJobSummaryList"]] == names[3:]
-    earlier = sm.list_labeling_jobs(
-        NameContains=prefix, CreationTimeBefore=third + timedelta(microseconds=1)
+    # Between the third and fourth job's creation (timestamps travel as float seconds).
+    third, fourth = (
+        sm.describe_labeling_job(LabelingJobName=name)["CreationTime"] for name in names[2:4]
     )
+    between = third + (fourth - third) / 2
+    later = sm.list_labeling_jobs(NameContains=prefix, CreationTimeAfter=between)
+    assert [j["LabelingJobName"] for j in later["LabelingJobSummaryList"]] == names[3:]
+    earlier = sm.list_labeling_jobs(NameContains=prefix, CreationTimeBefore=between)
+    hour = timedelta(hours=1)
+    windows = [
+        ({"LastModifiedTimeAfter": third - hour, "LastModifiedTimeBefore": third + hour}, 5),
+        ({"LastModifiedTimeAfter": third + hour}, 0),
+    ]
+    for window, count in windows:
+        got = sm.list_labeling_jobs(NameContains=prefix, **window)["LabelingJobSummaryList"]
+        assert len(got) == count
     assert [j["LabelingJobName"] for j in earlier["LabelingJobSummaryList"]] == names[:3]
 
 
