@@ -94,6 +94,23 @@ def test_a_large_manifest_is_checked_in_little_memory(
     assert peak < 4 * MIB, f"peak {peak / MIB:.1f} MiB for an 8 MiB manifest"
 
 
+def test_a_large_object_is_written_in_bounded_memory(
+    store: S3Storage, s3: S3Client, bucket: str
+) -> None:
+    store.write_bytes(f"s3://{bucket}/warm-up", b"")  # boto3 loads its S3 model on first use
+    tracemalloc.start()
+    try:
+        with store.open_write(f"s3://{bucket}/big.out") as handle:
+            for _ in range(32):
+                handle.write(b"z" * MIB)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert s3.head_object(Bucket=bucket, Key="big.out")["ContentLength"] == 32 * MIB
+    # A few parts' worth (buffer, the part, botocore's copy), not the object's size.
+    assert peak < 4 * store.part_size, f"peak {peak / MIB:.1f} MiB writing 32 MiB"
+
+
 def test_list_files_takes_the_prefix_as_a_folder(
     store: S3Storage, s3: S3Client, bucket: str
 ) -> None:
