@@ -24,6 +24,8 @@ from truthset.tasktypes.base import JobSpec, TaskType, label_config_json
 from truthset.tasktypes.registry import task_type
 
 ACTIVE = ("Initializing", "InProgress", "Stopping")
+# Object states that still await a label ("held": waiting for the automated-labeling model).
+UNFINISHED = ("queued", "open", "answered", "held")
 ENDED = ("Completed", "Failed", "Stopped")
 IMPORT_BATCH = 5_000
 MAX_INSTRUCTIONS_CHARS = 100_000
@@ -144,7 +146,11 @@ def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]
     _check_range(request.max_concurrent_tasks, 1, 5000, "max concurrent tasks")
     title = request.title or request.name
     describe: Callable[[list[str]], str] | None = getattr(kind, "default_description", None)
-    default = describe(label_names(config)) if describe else "Label each item as the instructions describe."
+    default = (
+        describe(label_names(config))
+        if describe
+        else "Label each item as the instructions describe."
+    )
     description = request.description or default
     if not 1 <= len(title) <= 128:
         raise Invalid("title must be 1-128 characters")
@@ -211,9 +217,7 @@ def _gold_checker(kind: TaskType, spec: JobSpec) -> Callable[[dict[str, Any]], N
     """Checks a line's gold answer, if it has one, against the task type's rules, and the line
     itself when the task type has rules for it (an audit job's earlier label)."""
     check: Callable[[JobSpec, Any], None] | None = getattr(kind, "check_gold", None)
-    check_line: Callable[[JobSpec, dict[str, Any]], None] | None = getattr(
-        kind, "check_line", None
-    )
+    check_line: Callable[[JobSpec, dict[str, Any]], None] | None = getattr(kind, "check_line", None)
 
     def check_object(line: dict[str, Any]) -> None:
         if check_line is not None:
@@ -363,7 +367,7 @@ def counters(conn: Connection, job_id: int) -> LabelCounters:
     human = by_state.get("labeled", 0)
     machine = by_state.get("autolabeled", 0)
     failed = by_state.get("failed", 0)
-    unlabeled = sum(by_state.get(s, 0) for s in ("queued", "open", "answered"))
+    unlabeled = sum(by_state.get(s, 0) for s in UNFINISHED)
     return LabelCounters(human + machine, human, machine, failed, unlabeled)
 
 

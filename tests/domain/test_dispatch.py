@@ -159,3 +159,16 @@ def test_answer_is_validated_against_labels(dep: Deployment) -> None:
     dispatch.submit_answer(dep, worker, task.task_id, answer("Left-CC"))
     with pytest.raises(Gone, match="already submitted"):
         dispatch.submit_answer(dep, worker, task.task_id, answer("Left-CC"))
+
+
+def test_stopping_conditions_stop_the_job(dep: Deployment) -> None:
+    (worker,) = make_team(dep, workers=1)
+    make_job(dep, objects=4, workers_per_object=1, options={"max_human_labeled": 2})
+    for _ in range(2):
+        task = dispatch.next_task(dep, worker, "views")
+        assert task is not None
+        dispatch.submit_answer(dep, worker, task.task_id, answer("Left-CC"))
+    job = step(dep)
+    assert job.status == "Stopping"
+    job = step(dep)
+    assert job.status == "Stopped" and job.counters.human_labeled == 2 and job.counters.unlabeled == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from truthset.db.tables import DataObject, Job, Task
 from truthset.deployment import Deployment
 from truthset.dispatch import close_object, expire_leases
 from truthset.errors import StorageError
-from truthset.jobs import import_objects
+from truthset.jobs import UNFINISHED, counters, import_objects
 
 log = logging.getLogger(__name__)
 CONSOLIDATION_BATCH = 500
@@ -32,7 +33,7 @@ def needs_work(dep: Deployment, job_id: int, now: datetime) -> bool:
             exists().where(objects, DataObject.state == "answered"),
             exists().where(objects, DataObject.state == "open", DataObject.opened_at <= cutoff),
             exists().where(Task.job_id == job_id, Task.status == "leased", Task.expires_at <= now),
-            ~exists().where(objects, DataObject.state.in_(("queued", "open", "answered"))),
+            ~exists().where(objects, DataObject.state.in_(UNFINISHED)),
         ]
         return any(conn.scalar(select(check)) for check in checks)
 
@@ -61,7 +62,33 @@ def step_job(dep: Deployment, job_id: int, owner: str, last_output: dict[int, da
         )
     # Spacing of whole-job passes is skipped when nothing else can arrive: the job ends now.
     consolidate_answered(dep, job, force=job.status == "Stopping" or not out_with_workers)
-    _finish_or_write(dep, job_id, last_output)
+    if job.status == "InProgress":
+        _apply_stopping_conditions(dep, job)
+    _finish_or_write(dep, job_id, last_output, job.status)
+
+
+def _apply_stopping_conditions(dep: Deployment, job: Any) -> None:
+    """Ground Truth's StoppingConditions: stop once enough objects are labeled."""
+    options = json.loads(job.options)
+    max_human = options.get("max_human_labeled")
+    max_percent = options.get("max_percent_labeled")
+    if max_human is None and max_percent is None:
+        return
+    with dep.db.read() as conn:
+        counted = counters(conn, job.id)
+    labeled_percent = 100 * counted.total_labeled / max(1, job.object_count)
+    if not counted.unlabeled:
+        return  # the job completes on its own
+    if (max_human is not None and counted.human_labeled >= max_human) or (
+        max_percent is not None and labeled_percent >= max_percent
+    ):
+        with dep.db.write() as conn:
+            conn.execute(
+                update(Job)
+                .where(Job.id == job.id, Job.status == "InProgress")
+                .values(status="Stopping", updated_at=dep.clock.now())
+            )
+        dep.wake.set()
 
 
 def _expire_availability(conn: Connection, job: Any, now: datetime) -> None:
@@ -119,16 +146,22 @@ def _wind_down(conn: Connection, job: Any, now: datetime) -> None:
     conn.execute(update(Job).where(Job.id == job.id).values(open_count=0))
 
 
-def _finish_or_write(dep: Deployment, job_id: int, last_output: dict[int, datetime]) -> None:
+def _finish_or_write(
+    dep: Deployment, job_id: int, last_output: dict[int, datetime], started_as: str
+) -> None:
+    """Writes the output when due, and ends the job when it is done. Only a pass that began
+    with the job Stopping may end it as Stopped: that pass has wound its leases down."""
     with dep.db.read() as conn:
         job = conn.execute(select(Job.__table__).where(Job.id == job_id)).one()
         left = conn.scalar(
             select(func.count()).where(
-                DataObject.job_id == job_id, DataObject.state.in_(("queued", "open", "answered"))
+                DataObject.job_id == job_id,
+                DataObject.state.in_(UNFINISHED),
             )
         )
     now = dep.clock.now()
-    ending = (job.status == "InProgress" and not left) or job.status == "Stopping"
+    completed = started_as == job.status == "InProgress" and not left
+    ending = completed or started_as == job.status == "Stopping"
     due = now - last_output.get(job_id, datetime.min) >= timedelta(
         seconds=dep.settings.output_interval
     )

@@ -163,10 +163,20 @@ def create_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, An
         max_concurrent_tasks=human.get("MaxConcurrentTaskCount", DEFAULT_CONCURRENT),
         ui_template=_ui_template(dep, human["UiConfig"]),
         # The request as sent, so DescribeLabelingJob returns it.
-        options={"sagemaker": params},
+        options={"sagemaker": params, **_stopping(params.get("StoppingConditions", {}))},
     )
     job = jobs.create_job(dep, request, import_now=False)
     return {"LabelingJobArn": arns.job_arn(dep.settings, job.name)}
+
+
+def _stopping(conditions: dict[str, Any]) -> dict[str, int]:
+    """StoppingConditions as the job options the background runner enforces."""
+    options = {}
+    if "MaxHumanLabeledObjectCount" in conditions:
+        options["max_human_labeled"] = int(conditions["MaxHumanLabeledObjectCount"])
+    if "MaxPercentageOfInputDatasetLabeled" in conditions:
+        options["max_percent_labeled"] = int(conditions["MaxPercentageOfInputDatasetLabeled"])
+    return options
 
 
 def _request_of(dep: Deployment, job: JobInfo) -> dict[str, Any]:
