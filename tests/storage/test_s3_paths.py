@@ -13,6 +13,7 @@ from tests.storage.s3_server import CREDENTIALS
 from truthset import accesskeys
 from truthset.cli.main import app
 from truthset.deployment import open_deployment
+from truthset.errors import TruthsetError
 from truthset.settings import Settings
 
 if TYPE_CHECKING:
@@ -103,3 +104,10 @@ def test_access_key_create_prints_one_json_line(cli: Any) -> None:
     out = cli("admin", "access-key", "create", "w@example.org", code=1)
     assert "w@example.org is not an admin" in out
     assert "no user" in cli("admin", "access-key", "create", "nobody@example.org", code=1)
+    assert "revoked" in cli("admin", "access-key", "revoke", pair["AccessKeyId"])
+    dep = open_deployment(cli.settings, migrate=False)
+    try:
+        with pytest.raises(TruthsetError):
+            accesskeys.resolve_access_key(dep, pair["AccessKeyId"])
+    finally:
+        dep.db.dispose()

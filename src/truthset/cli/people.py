@@ -52,6 +52,12 @@ def register(app: typer.Typer) -> None:
             )
         )
 
+    @access_key.command("revoke")
+    def access_key_revoke(ctx: typer.Context, access_key_id: str) -> None:
+        """Revoke an access key: requests signed with it are refused from now on."""
+        accesskeys.revoke_access_key(deployment(ctx), access_key_id)
+        out.print(f"access key {access_key_id} revoked")
+
     @team.command("create")
     def team_create(
         ctx: typer.Context,
