@@ -169,10 +169,42 @@ def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]
         instructions=request.instructions,
         options=request.options,
     )
+    _check_auto_label(kind, request.options.get("auto_label"))
     check_job: Callable[[JobSpec], None] | None = getattr(kind, "check_job", None)
     if check_job is not None:
         check_job(spec)  # the task type's own rules, e.g. the label an audit job audits
     return kind, spec
+
+
+AUTO_LABEL_TYPES = ("image-classification", "text-classification")
+
+
+def auto_label_options(options: dict[str, Any]) -> dict[str, Any] | None:
+    """The job's automated-labeling settings (`{}` means on, with defaults), or None when off."""
+    value = options.get("auto_label")
+    if value is None or value is False:
+        return None
+    return value if isinstance(value, dict) else {}
+
+
+def _check_auto_label(kind: TaskType, options: Any) -> None:
+    """Automated labeling: single-label image and text classification, as in Ground Truth."""
+    if options is None or options is False:
+        return
+    if kind.name not in AUTO_LABEL_TYPES:
+        raise Invalid(
+            f"automated labeling works for {' and '.join(AUTO_LABEL_TYPES)} jobs, not {kind.name}"
+        )
+    if not isinstance(options, dict):
+        raise Invalid('auto_label must be an object, e.g. {"target_accuracy": 0.95}')
+    options = options if isinstance(options, dict) else {}
+    target = options.get("target_accuracy", 0.95)
+    if not isinstance(target, int | float) or not 0.5 <= float(target) < 1:
+        raise Invalid(
+            f"auto_label target accuracy must be at least 0.5 and below 1, got {target!r}"
+        )
+    if options.get("features", "auto") not in ("auto", "embedding", "fallback"):
+        raise Invalid("auto_label features must be auto, embedding or fallback")
 
 
 def create_job(
@@ -296,6 +328,7 @@ def import_objects(
     with dep.db.read() as conn:
         job = conn.execute(select(Job.__table__).where(Job.id == job_id)).one()
     kind = task_type(job.task_type)
+    auto_label = auto_label_options(json.loads(job.options)) is not None
     with dep.db.write() as conn:
         conn.execute(delete(DataObject).where(DataObject.job_id == job_id))
     batch: list[dict[str, Any]] = []
@@ -309,12 +342,14 @@ def import_objects(
             _fail_job(dep, job_id, f"manifest changed while importing: {problem}")
             return
         gold = parsed.get(manifests.GOLD_KEY)
+        # With automated labeling objects wait ("held") until the loop hands them to humans.
+        first_state = "held" if auto_label else "queued"
         batch.append(
             {
                 "job_id": job_id,
                 "object_id": object_id,
                 "line": text,
-                "state": "queued" if gold is None else "gold",
+                "state": first_state if gold is None else "gold",
                 "gold": None if gold is None else json.dumps(gold),
             }
         )

@@ -236,7 +236,8 @@ class ObjectFeature(Base):
 
 
 class AutolabelIteration(Base):
-    """What one iteration of automated labeling decided and why, and the model it trained."""
+    """One decision of automated labeling (numbered in order): what it decided and why, and
+    for an iteration the model it trained."""
 
     __tablename__ = "autolabel_iterations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

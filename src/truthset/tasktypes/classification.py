@@ -48,6 +48,23 @@ def _single_answer(answer: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return name, value
 
 
+def machine_label(
+    job: JobSpec, gt_type: str, object_id: int, k: int, confidence: float, now: Any
+) -> ObjectLabel:
+    """A label chosen by the automated-labeling model: `human-annotated: "no"` and the model's
+    own confidence (on a different scale from consolidated human labels, as in Ground Truth)."""
+    attr = job.label_attribute_name
+    meta = {
+        "class-name": job.labels[k],
+        "confidence": round(float(confidence), 2),
+        "type": gt_type,
+        "job-name": f"labeling-job/{job.name}",
+        "human-annotated": "no",
+        "creation-date": creation_date(now),
+    }
+    return ObjectLabel(object_id, {attr: k, f"{attr}-metadata": meta}, machine=True)
+
+
 @dataclass(frozen=True)
 class SingleLabel:
     """One label per object: `crowd-image-classifier` or `crowd-classifier`."""
