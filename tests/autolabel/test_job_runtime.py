@@ -165,3 +165,26 @@ def test_only_single_label_classification_can_auto_label(dep: Deployment) -> Non
                 options={"auto_label": {"target_accuracy": 1.5}},
             ),
         )
+
+
+def test_console_shows_the_iterations(dep: Deployment) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.support.factories import make_admin
+    from truthset.app import create_app
+    from truthset.workforce import issue_token
+
+    workers = make_team(dep, workers=2)
+    job, truth = auto_job(dep, 300)
+    for _ in range(30):
+        run_job(dep, job.id, "test")
+        answer_all(dep, workers, truth)
+    headers = {"Authorization": f"Bearer {issue_token(dep, make_admin(dep).id, 'api')}"}
+    with TestClient(create_app(deployment=dep)) as client:
+        page = client.get("/console/jobs/news", headers=headers)
+    assert page.status_code == 200
+    assert (
+        "Automated labeling" in page.text
+        and "Iteration 1" in page.text
+        and "validation" in page.text
+    )

@@ -45,6 +45,19 @@ def workforce_arn(settings: Settings) -> str:
     return f"{_prefix(settings)}:workforce/{WORKFORCE_NAME}"
 
 
+def model_arn(settings: Settings, job_name: str) -> str:
+    """The final automated-labeling model of a job (the last iteration's model)."""
+    return f"{_prefix(settings)}:model/{job_name.lower()}-final-model"
+
+
+def model_job_name(arn: str, field: str) -> str:
+    """The job whose final model a model ARN names (for InitialActiveLearningModelArn)."""
+    name = arn.rsplit(":model/", 1)[-1] if ":model/" in arn else ""
+    if not name.endswith("-final-model"):
+        raise invalid(f"{field}: {arn!r} is not the FinalActiveLearningModelArn of a truthset job")
+    return name.removesuffix("-final-model")
+
+
 def lambda_arn(settings: Settings, stage: str, kind: TaskType) -> str:
     """The built-in PRE-/ACS- Lambda of a task type, in the configured region."""
     region = settings.sagemaker_region

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from truthset import jobs, workforce
+from truthset.background.autolabeling import final_model
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, StorageError
 from truthset.jobs import JobInfo, JobRequest
@@ -60,11 +61,6 @@ def _refuse_unsupported(params: dict[str, Any]) -> None:
         raise invalid("InputConfig.DataSource: give S3DataSource.ManifestS3Uri")
     if "SnsTopicArn" in params["OutputConfig"]:
         raise invalid("OutputConfig.SnsTopicArn: publishing labels to SNS is not supported")
-    if "LabelingJobAlgorithmsConfig" in params:
-        raise invalid(
-            "LabelingJobAlgorithmsConfig: automated data labeling through the SageMaker API "
-            "is not supported"
-        )
     if "LabelCategoryConfigS3Uri" not in params:
         raise invalid(
             "LabelCategoryConfigS3Uri is required: built-in task types take their labels from it"
@@ -163,10 +159,49 @@ def create_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, An
         max_concurrent_tasks=human.get("MaxConcurrentTaskCount", DEFAULT_CONCURRENT),
         ui_template=_ui_template(dep, human["UiConfig"]),
         # The request as sent, so DescribeLabelingJob returns it.
-        options={"sagemaker": params, **_stopping(params.get("StoppingConditions", {}))},
+        options={
+            "sagemaker": params,
+            **_stopping(params.get("StoppingConditions", {})),
+            **_auto_label(params, kind),
+        },
     )
     job = jobs.create_job(dep, request, import_now=False)
     return {"LabelingJobArn": arns.job_arn(dep.settings, job.name)}
+
+
+# Ground Truth's algorithm ARNs: ...:labeling-job-algorithm-specification/<algorithm>.
+_ALGORITHMS = {
+    "image-classification": "image-classification",
+    "text-classification": "text-classification",
+}
+
+
+def _auto_label(params: dict[str, Any], kind: TaskType) -> dict[str, Any]:
+    """LabelingJobAlgorithmsConfig as the job's automated-labeling option."""
+    config = params.get("LabelingJobAlgorithmsConfig")
+    if config is None:
+        return {}
+    field = "LabelingJobAlgorithmsConfig.LabelingJobAlgorithmSpecificationArn"
+    arn = config.get("LabelingJobAlgorithmSpecificationArn", "")
+    algorithm = arn.rsplit("/", 1)[-1] if ":labeling-job-algorithm-specification/" in arn else ""
+    if algorithm not in (
+        "image-classification",
+        "text-classification",
+        "object-detection",
+        "semantic-segmentation",
+    ):
+        raise invalid(f"{field}: {arn!r} is not a Ground Truth labeling job algorithm ARN")
+    if _ALGORITHMS.get(kind.name) != algorithm:
+        raise invalid(
+            f"{field}: automated labeling supports image-classification and text-classification "
+            f"jobs with the matching algorithm; this job is {kind.lambda_suffix} and asks for {algorithm}"
+        )
+    options: dict[str, Any] = {}
+    if initial := config.get("InitialActiveLearningModelArn"):
+        options["initial_model_job"] = arns.model_job_name(
+            initial, "LabelingJobAlgorithmsConfig.InitialActiveLearningModelArn"
+        )
+    return {"auto_label": options}
 
 
 def _stopping(conditions: dict[str, Any]) -> dict[str, int]:
@@ -224,6 +259,10 @@ def _status_fields(dep: Deployment, job: JobInfo) -> dict[str, Any]:
         fields["FailureReason"] = job.failure_reason
     if job.status in _ENDED_WITH_OUTPUT:
         fields["LabelingJobOutput"] = {"OutputDatasetS3Uri": job.output_manifest}
+        if final_model(dep, job.id) is not None:
+            fields["LabelingJobOutput"]["FinalActiveLearningModelArn"] = arns.model_arn(
+                dep.settings, job.name
+            )
     return fields
 
 
