@@ -114,6 +114,13 @@ def register(app: typer.Typer) -> None:
         max_concurrent_tasks: Annotated[
             int, typer.Option(help="Objects out with workers at once.")
         ] = 1000,
+        audit_label_attribute_name: Annotated[
+            str | None,
+            typer.Option(
+                help="Verification and adjustment jobs: the label attribute name of the earlier "
+                "labels to audit (the input manifest is that job's output manifest)."
+            ),
+        ] = None,
     ) -> None:
         """Create a labeling job from a manifest and start it."""
         if instructions is not None and not instructions.is_file():
@@ -134,6 +141,11 @@ def register(app: typer.Typer) -> None:
             task_time_limit=task_time_limit,
             task_availability=task_availability,
             max_concurrent_tasks=max_concurrent_tasks,
+            options=(
+                {"audit_label_attribute_name": audit_label_attribute_name}
+                if audit_label_attribute_name
+                else {}
+            ),
         )
         dep = deployment(ctx)
         if not out.is_terminal:

@@ -33,6 +33,7 @@ JOB_FIELDS = (
     "task_time_limit",
     "task_availability",
     "max_concurrent_tasks",
+    "audit_label_attribute_name",
 )
 
 
@@ -93,6 +94,11 @@ async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> 
             task_time_limit=_int_or_none(values["task_time_limit"]),
             task_availability=_int_or_none(values["task_availability"]) or 2_592_000,
             max_concurrent_tasks=_int_or_none(values["max_concurrent_tasks"]) or 1000,
+            options=(
+                {"audit_label_attribute_name": values["audit_label_attribute_name"]}
+                if values["audit_label_attribute_name"]
+                else {}
+            ),
         )
         job = jobs.create_job(dep, request_, import_now=False)
     except ValueError:

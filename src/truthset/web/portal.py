@@ -15,10 +15,12 @@ from truthset.web.security import CurrentUser, DeploymentDep
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
 # The task frame runs the job's template. Its sandbox (an opaque origin, no cookies of ours)
-# is what protects the portal; the policy below only keeps the frame's traffic local.
+# is what protects the portal; the policy below only keeps the frame's traffic local. The image
+# tools decode photos in a Worker started from a blob: URL (docs/crowd-elements-image-tools.md).
 FRAME_POLICY = (
     "sandbox allow-scripts allow-forms allow-modals; default-src 'self' data: blob:; "
-    "script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'; worker-src 'self' blob:; "
+    "style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob: {media}; media-src 'self' data: blob: {media}; "
     "connect-src 'self' {media}; frame-ancestors 'self'"
 )
