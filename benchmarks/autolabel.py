@@ -16,7 +16,16 @@ Prints per dataset and feature extractor: objects machine-labeled, accuracy of t
 and of the final output against the truth, human answers spent, the same for the all-human job,
 the iterations, and wall times.
 
-Run: .venv/bin/python benchmarks/autolabel.py [--features auto|fallback|both] [--datasets digits,bbc]
+By default (`--mode job`) everything runs through a real truthset job on SQLite: the job is
+created with automated labeling on, the simulated workers take tasks from the dispatcher and
+answer them (each worker's answer to an object is drawn from its own confusion matrix, seeded by
+object and worker, so both runs see the same answers), the background runner computes features,
+trains, machine-labels and releases batches, and the scores are read from the output manifest.
+The all-human job is the same job without automated labeling. `--mode simulation` drives the
+policy alone, in-process, with the crowd's majority vote as the human label.
+
+Run: .venv/bin/python benchmarks/autolabel.py [--mode job|simulation]
+        [--features auto|fallback|both] [--datasets digits,bbc]
 """
 
 from __future__ import annotations
@@ -275,6 +284,97 @@ def benchmark(dataset: Dataset, prefer: Preference, seed: int, settings: AutoLab
     print(f"    policy (training, thresholds, simulation) {policy_seconds:.1f} s")
 
 
+def run_job(
+    dataset: Dataset, folder: Path, crowd: Crowd, auto_label: dict[str, object] | None
+) -> tuple[Outcome, int, list[dict[str, object]]]:
+    """One real truthset job over the dataset; returns its labels, answers spent and iterations."""
+    from truthset import dispatch, jobs, workforce
+    from truthset.background.autolabeling import iterations
+    from truthset.background.runner import run_job as step
+    from truthset.deployment import open_deployment
+    from truthset.settings import Settings
+
+    data = folder / ("auto" if auto_label is not None else "human")
+    dep = open_deployment(Settings(data_dir=data, fast_password_hashing=True, output_interval=0))
+    workforce.create_team(dep, "crowd")
+    users = [
+        u
+        for u, _ in workforce.create_workers(
+            dep, [f"w{i}@crowd.example" for i in range(WORKERS)], "crowd", "benchmark password"
+        )
+    ]
+    lines = []
+    for i, item in enumerate(dataset.items):
+        if isinstance(item, bytes):
+            path = data / "objects" / f"{i:05d}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(item)
+            lines.append({"source-ref": str(path)})
+        else:
+            lines.append({"source": item[:20_000]})
+    manifest = data / "input.manifest"
+    manifest.write_text("".join(__import__("json").dumps(line) + "\n" for line in lines))
+    job = jobs.create_job(dep, jobs.JobRequest(
+        name="bench", manifest=str(manifest), output=str(data / "out"),
+        task_type="image-classification" if dataset.kind == "image" else "text-classification",
+        team="crowd", labels=dataset.label_names, workers_per_object=ANSWERS_PER_OBJECT,
+        options={} if auto_label is None else {"auto_label": auto_label},
+    ))  # fmt: skip
+    element = "crowd-image-classifier" if dataset.kind == "image" else "crowd-classifier"
+    spent = 0
+    while jobs.describe_job(dep, "bench").status not in jobs.ENDED:
+        step(dep, job.id, "benchmark")
+        for w, user in enumerate(users):
+            while (task := dispatch.next_task(dep, user, "bench")) is not None:
+                rng = np.random.default_rng([crowd.seed, task.object_id, w])
+                label = rng.choice(
+                    len(dataset.label_names), p=crowd.confusion[w, dataset.truth[task.object_id]]
+                )
+                dispatch.submit_answer(
+                    dep, user, task.task_id, {element: {"label": dataset.label_names[label]}}
+                )
+                spent += 1
+    outcome = Outcome()
+    final = jobs.describe_job(dep, "bench")
+    for i, text in enumerate(Path(final.output_manifest).read_text().splitlines()):
+        meta = __import__("json").loads(text)["bench-metadata"]
+        k = dataset.label_names.index(meta["class-name"])
+        if meta["human-annotated"] == "no":
+            outcome.machine[i] = MachineLabel(k, meta["confidence"])
+        else:
+            outcome.human[i] = HumanLabel(k, meta["confidence"])
+    records = iterations(dep, job.id)
+    dep.db.dispose()
+    return outcome, spent, records
+
+
+def benchmark_job(dataset: Dataset, prefer: Preference, seed: int, folder: Path) -> None:
+    n_classes = len(dataset.label_names)
+    started = time.perf_counter()
+    crowd = Crowd.make(dataset.truth, n_classes, seed)
+    outcome, spent, records = run_job(
+        dataset, folder / f"{dataset.name}-{prefer}", crowd, {"features": prefer}
+    )
+    auto_seconds = time.perf_counter() - started
+    extractor = next(
+        (r.get("feature_extractor") for r in records if r.get("step") == "iteration"), "-"
+    )
+    print(f"  {dataset.name} / {extractor}: real job, {auto_seconds:.1f} s")
+    for record in records:
+        if record.get("step") == "iteration":
+            print(f"    iteration {record['iteration']}: {record['reason']}")
+        else:
+            print(f"    {record['step']}: {record['reason']}")
+    auto = score(outcome, dataset.truth, spent)
+    started = time.perf_counter()
+    human_outcome, human_spent, _ = run_job(
+        dataset, folder / f"{dataset.name}-{prefer}-human", crowd, None
+    )
+    human = score(human_outcome, dataset.truth, human_spent)
+    print_scores(auto, human)
+    print(f"    all-human job {time.perf_counter() - started:.1f} s")
+
+
 def load_datasets(names: list[str], folder: Path, objects: int) -> list[Dataset]:
     datasets: list[Dataset] = []
     for name in names:
@@ -293,7 +393,8 @@ def load_datasets(names: list[str], folder: Path, objects: int) -> list[Dataset]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--features", choices=["auto", "fallback", "both"], default="both")
+    parser.add_argument("--mode", choices=["job", "simulation"], default="job")
+    parser.add_argument("--features", choices=["auto", "fallback", "both"], default="auto")
     parser.add_argument("--datasets", default="digits,bbc")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=100)
@@ -318,7 +419,10 @@ def main(argv: list[str] | None = None) -> int:
                 name = extractor_for(dataset, prefer).name
                 if name not in done:  # without the extra, "auto" is the fallback
                     done.add(name)
-                    benchmark(dataset, prefer, args.seed, settings)
+                    if args.mode == "job":
+                        benchmark_job(dataset, prefer, args.seed, Path(folder))
+                    else:
+                        benchmark(dataset, prefer, args.seed, settings)
     print(f"total wall time {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -176,6 +176,30 @@ def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]
     return kind, spec
 
 
+def job_options(
+    audit: str | None,
+    auto_label: bool,
+    target: float,
+    initial_model_job: str | None,
+    gold_ratio: float | None,
+) -> dict[str, Any]:
+    """Job options from the CLI flags or console fields (the same keys the REST API takes)."""
+    options: dict[str, Any] = {}
+    if audit:
+        options["audit_label_attribute_name"] = audit
+    if auto_label:
+        options["auto_label"] = {"target_accuracy": target}
+        if initial_model_job:
+            options["auto_label"]["initial_model_job"] = initial_model_job
+    elif initial_model_job:
+        raise Invalid("a warm-start job (initial_model_job) needs automated labeling switched on")
+    if gold_ratio is not None:
+        if not 0 <= gold_ratio <= 1:
+            raise Invalid("the gold question share must be between 0 and 1")
+        options["gold_ratio"] = gold_ratio
+    return options
+
+
 AUTO_LABEL_TYPES = ("image-classification", "text-classification")
 
 

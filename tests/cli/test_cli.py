@@ -155,3 +155,47 @@ def test_errors_are_one_line_with_exit_code_1(cli, tmp_path: Path) -> None:  # t
         "t",
         code=1,
     )
+
+
+def test_job_options_from_flags(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "data"
+    write_images(data / "imgs", 2)
+    cli("team", "create", "t")
+    cli("manifest", "create", str(data / "imgs"), "-o", str(data / "m.manifest"))
+    base = [
+        "--manifest",
+        str(data / "m.manifest"),
+        "--output",
+        str(data / "o"),
+        "--labels",
+        "a,b",
+        "--team",
+        "t",
+    ]
+    cli(
+        "job",
+        "create",
+        "auto",
+        *base,
+        "--auto-label",
+        "--auto-label-target",
+        "0.97",
+        "--gold-ratio",
+        "0.2",
+    )
+    dep = open_deployment(cli.settings, migrate=False)
+    try:
+        from truthset import jobs
+
+        assert jobs.describe_job(dep, "auto").options == {
+            "auto_label": {"target_accuracy": 0.97},
+            "gold_ratio": 0.2,
+        }
+    finally:
+        dep.db.dispose()
+    assert "needs automated labeling" in cli(
+        "job", "create", "warm", *base, "--initial-model-job", "auto", code=1
+    )
+    assert "target accuracy" in cli(
+        "job", "create", "bad", *base, "--auto-label", "--auto-label-target", "1.2", code=1
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from truthset import autolabel
 from truthset.autolabel import AutoLabelSettings, Decision, HumanLabel, LoopState, MachineLabel
 from truthset.background.labeling import store_labels
-from truthset.db.tables import AutolabelIteration, DataObject, Job, ObjectFeature
+from truthset.db.tables import Annotation, AutolabelIteration, DataObject, Job, ObjectFeature
 from truthset.deployment import Deployment
 from truthset.errors import TruthsetError
 from truthset.jobs import auto_label_options, job_spec
@@ -33,6 +32,8 @@ log = logging.getLogger(__name__)
 FEATURE_BATCH = 32
 FEATURE_SECONDS = 10.0  # feature work per runner pass, so other jobs and completion go on
 RELEASED = ("queued", "open", "answered", "labeled", "failed")
+# Steps whose batches are drawn at random: they go to humans while features are still computed.
+RANDOM_STEPS = ("probe", "training", "validation")
 _extractors: dict[str, Any] = {}
 _fingerprints: dict[tuple[str, int], tuple[object, float]] = {}
 
@@ -44,22 +45,23 @@ def step(dep: Deployment, job: Any) -> None:
         return
     ids = _object_ids(dep, job.id)
     settings = _settings(job, options, len(ids))
-    if not _ensure_features(dep, job, ids, options.get("features", "auto")):
-        _keep_workers_busy(dep, job, settings)
-        return
-    state = _loop_state(dep, job, ids, options)
+    ready = _ensure_features(dep, job, ids, options.get("features", "auto"))
+    state = _loop_state(dep, job, ids, options, ready)
     key = (dep.settings.resolved_database_url, job.id)
     fingerprint = (
         len(state.human_labels),
         len(state.released),
         len(state.failed),
         len(state.machine_labels),
+        ready,
     )
     last = _fingerprints.get(key)
     if last is not None and last[0] == fingerprint and time.monotonic() - last[1] < 60:
         return
     decision = autolabel.decide(state, settings)
     _fingerprints[key] = (fingerprint, time.monotonic())
+    if not ready and decision.step not in RANDOM_STEPS:
+        return  # the model needs every object's features; the random batches do not
     if decision.step not in ("wait", "done"):
         _apply(dep, job, ids, decision)
 
@@ -173,41 +175,6 @@ def _store_features(
         )
 
 
-def _keep_workers_busy(dep: Deployment, job: Any, settings: AutoLabelSettings) -> None:
-    """While features are being computed, hand random objects to humans whenever none are out:
-    the loop's first batches are random anyway, and workers need not wait for the features."""
-    with dep.db.read() as conn:
-        out = conn.scalar(
-            select(func.count()).where(
-                DataObject.job_id == job.id, DataObject.state.in_(("queued", "open", "answered"))
-            )
-        )
-        held = list(
-            conn.scalars(
-                select(DataObject.object_id).where(
-                    DataObject.job_id == job.id, DataObject.state == "held"
-                )
-            )
-        )
-    if out or not held:
-        return
-    random.Random(job.id).shuffle(held)
-    with dep.db.write() as conn:
-        _release(
-            conn,
-            job.id,
-            held[: settings.probe_size if not _any_released(conn, job.id) else settings.batch_size],
-        )
-
-
-def _any_released(conn: Connection, job_id: int) -> bool:
-    return bool(
-        conn.scalar(
-            select(func.count()).where(DataObject.job_id == job_id, DataObject.state.in_(RELEASED))
-        )
-    )
-
-
 def _release(conn: Connection, job_id: int, object_ids: list[int] | tuple[int, ...]) -> None:
     """Hands held objects to humans, in the given order (dispatch takes the lowest priority first)."""
     if not object_ids:
@@ -239,7 +206,11 @@ class _Stored:
     validation: bool
 
 
-def _loop_state(dep: Deployment, job: Any, ids: list[int], options: dict[str, Any]) -> LoopState:
+def _loop_state(
+    dep: Deployment, job: Any, ids: list[int], options: dict[str, Any], ready: bool
+) -> LoopState:
+    """The loop's state from the database. Until every object has features (`ready`), the
+    features are zeros: enough for the random steps, which do not look at them."""
     row_of = {object_id: row for row, object_id in enumerate(ids)}
     with dep.db.read() as conn:
         found = conn.execute(
@@ -263,9 +234,14 @@ def _loop_state(dep: Deployment, job: Any, ids: list[int], options: dict[str, An
         }
         last = _last_record(conn, job.id)
         initial = _initial_model(conn, options)
-    width = max(len(v) for _, _, v in found) // 4
-    vectors = np.zeros((len(ids), width), dtype=np.float32)
-    for object_id, _name, vector in found:
+        votes: dict[int, list[str]] = {}
+        for object_id, code in conn.execute(
+            select(Annotation.object_id, Annotation.code).where(Annotation.job_id == job.id)
+        ):
+            votes.setdefault(object_id, []).append(code or "")
+    width = max((len(v) for _, _, v in found), default=4) // 4 if ready else 1
+    vectors = np.zeros((len(ids), max(width, 1)), dtype=np.float32)
+    for object_id, _name, vector in found if ready else ():
         if vector and object_id in row_of:
             vectors[row_of[object_id]] = np.frombuffer(vector, dtype=np.float32)
     spec = job_spec(job)
@@ -277,11 +253,14 @@ def _loop_state(dep: Deployment, job: Any, ids: list[int], options: dict[str, An
         k = spec.labels.index(item.label[f"{attr}-metadata"]["class-name"])
         confidence = float(item.label[f"{attr}-metadata"]["confidence"])
         if item.state == "labeled":
-            # Ground Truth writes 0.00 for a single answer; as a training weight that would drop it.
-            human[row_of[object_id]] = HumanLabel(k, confidence if item.answers > 1 else 1.0)
+            # A human label's weight is the share of workers who gave it: a split vote counts
+            # less, in training and in the validation accuracy the threshold is chosen on.
+            answers = votes.get(object_id, [])
+            share = answers.count(str(k)) / len(answers) if answers else 1.0
+            human[row_of[object_id]] = HumanLabel(k, share)
         elif item.state == "autolabeled":
             machine[row_of[object_id]] = MachineLabel(k, confidence)
-    no_features = {row_of[o] for o, _, v in found if not v and o in row_of}
+    no_features = {row_of[o] for o, _, v in found if ready and not v and o in row_of}
     return LoopState(
         features=autolabel.Features(found[0][1] if found else "none", vectors),
         n_classes=len(spec.labels),

@@ -57,10 +57,17 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         source: str,
         output: Annotated[str, typer.Option("-o", "--output", help="Manifest to write.")],
+        column: Annotated[
+            str | None,
+            typer.Option(help="The .csv column that holds the text (default: text)."),
+        ] = None,
     ) -> None:
-        """Write a manifest with one {"source-ref": ...} line per .jpg/.jpeg/.png under a folder."""
+        """Write a manifest from a folder of images (one {"source-ref": ...} line per
+        .jpg/.jpeg/.png), a .txt file (one {"source": ...} line per line of text) or a .csv file
+        (one {"source": ...} line per row, from the column named by --column; the first row
+        names the columns)."""
         count = manifests.create_manifest(
-            deployment(ctx).storage, _storage_path(source), _storage_path(output)
+            deployment(ctx).storage, _storage_path(source), _storage_path(output), column
         )
         out.print(f"{count} objects written to {output}")
 
@@ -121,6 +128,26 @@ def register(app: typer.Typer) -> None:
                 "labels to audit (the input manifest is that job's output manifest)."
             ),
         ] = None,
+        auto_label: Annotated[
+            bool,
+            typer.Option(
+                "--auto-label",
+                help="Automated labeling: a model labels what it can label safely (single-label "
+                "image and text classification).",
+            ),
+        ] = False,
+        auto_label_target: Annotated[
+            float, typer.Option(help="Accuracy machine labels must keep (lower 95% bound).")
+        ] = 0.95,
+        initial_model_job: Annotated[
+            str | None, typer.Option(help="Warm-start the model from this earlier job's model.")
+        ] = None,
+        gold_ratio: Annotated[
+            float | None,
+            typer.Option(
+                help="Share of each worker's tasks that are gold questions (default 0.1)."
+            ),
+        ] = None,
     ) -> None:
         """Create a labeling job from a manifest and start it."""
         if instructions is not None and not instructions.is_file():
@@ -141,10 +168,12 @@ def register(app: typer.Typer) -> None:
             task_time_limit=task_time_limit,
             task_availability=task_availability,
             max_concurrent_tasks=max_concurrent_tasks,
-            options=(
-                {"audit_label_attribute_name": audit_label_attribute_name}
-                if audit_label_attribute_name
-                else {}
+            options=jobs.job_options(
+                audit_label_attribute_name,
+                auto_label,
+                auto_label_target,
+                initial_model_job,
+                gold_ratio,
             ),
         )
         dep = deployment(ctx)

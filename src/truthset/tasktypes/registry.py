@@ -12,6 +12,7 @@ from truthset.tasktypes.classification import (
     TEXT_MULTILABEL,
 )
 from truthset.tasktypes.keypoint import KEYPOINT
+from truthset.tasktypes.named_entity import NAMED_ENTITY_RECOGNITION
 from truthset.tasktypes.polygon import POLYGON
 from truthset.tasktypes.semantic_segmentation import (
     SEMANTIC_SEGMENTATION,
@@ -29,6 +30,7 @@ TASK_TYPES: dict[str, TaskType] = {
         IMAGE_MULTILABEL,
         TEXT_CLASSIFICATION,
         TEXT_MULTILABEL,
+        NAMED_ENTITY_RECOGNITION,
         BOUNDING_BOX,
         BOUNDING_BOX_ADJUSTMENT,
         BOUNDING_BOX_VERIFICATION,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from truthset import jobs, quality, workforce
+from truthset.background import autolabeling
 from truthset.errors import NotFound, TruthsetError
 from truthset.labels import labels_from_list
 from truthset.tasktypes.registry import TASK_TYPES
@@ -34,6 +35,9 @@ JOB_FIELDS = (
     "task_availability",
     "max_concurrent_tasks",
     "audit_label_attribute_name",
+    "auto_label_target",
+    "initial_model_job",
+    "gold_ratio",
 )
 
 
@@ -94,10 +98,12 @@ async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> 
             task_time_limit=_int_or_none(values["task_time_limit"]),
             task_availability=_int_or_none(values["task_availability"]) or 2_592_000,
             max_concurrent_tasks=_int_or_none(values["max_concurrent_tasks"]) or 1000,
-            options=(
-                {"audit_label_attribute_name": values["audit_label_attribute_name"]}
-                if values["audit_label_attribute_name"]
-                else {}
+            options=jobs.job_options(
+                values["audit_label_attribute_name"] or None,
+                form.get("auto_label") == "on",
+                float(values["auto_label_target"] or 0.95),
+                values["initial_model_job"] or None,
+                float(values["gold_ratio"]) if values["gold_ratio"] else None,
             ),
         )
         job = jobs.create_job(dep, request_, import_now=False)
@@ -110,7 +116,9 @@ async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> 
 
 @router.get("/jobs/{name}")
 def job_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
-    return render(request, "console/job.html", {"job": jobs.describe_job(dep, name)}, user=admin)
+    job = jobs.describe_job(dep, name)
+    context = {"job": job, "iterations": autolabeling.iterations(dep, job.id)}
+    return render(request, "console/job.html", context, user=admin)
 
 
 @router.post("/jobs/{name}/stop", dependencies=[CsrfChecked])
