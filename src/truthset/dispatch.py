@@ -277,7 +277,18 @@ def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) ->
         job = job_record(dep, conn, job_id=task.job_id)
         assert job is not None
         kind = task_type(job.task_type)
-        content = kind.validate_answer(job.spec, answer)
+        # Task types that check an answer against the object itself (NER: offsets inside the
+        # text) get its manifest line; the others need no extra read.
+        for_object = getattr(kind, "validate_answer_for_object", None)
+        if for_object is not None:
+            line = conn.scalar(
+                select(DataObject.line).where(
+                    DataObject.job_id == task.job_id, DataObject.object_id == task.object_id
+                )
+            )
+            content = for_object(job.spec, answer, json.loads(line or "{}"))
+        else:
+            content = kind.validate_answer(job.spec, answer)
         conn.execute(
             q.new_annotation,
             {

@@ -116,10 +116,14 @@ def job_quality(dep: Deployment, name: str) -> JobQuality:
                 email=email,
                 worker_id=mine[0].worker_id,
                 answers=len(real),
-                agreement=_share([_agrees(r, single) for r in real if r.label is not None]),
+                agreement=_share(
+                    [_agrees(r, single) for r in real if r.label is not None and r.code is not None]
+                ),
                 estimated_accuracy=estimated.get(mine[0].worker_id),
                 gold_answers=len(gold),
-                gold_accuracy=_share([_right(r, names, single) for r in gold]),
+                gold_accuracy=_share(
+                    [_right(r, names, single) for r in gold if r.code is not None]
+                ),
                 median_seconds=statistics.median(r.seconds for r in mine) if mine else None,
             )
         )

@@ -35,7 +35,9 @@ def consolidate_answered(dep: Deployment, job: Any, force: bool = False) -> None
         )
         if not dep.throttle.due(("joint", job.id), dep.clock.now(), spacing):
             return
-    while _consolidate_batch(dep, job, JOINT_BATCH if kind.joint else BATCH):
+    # A task type with large answers (segmentation masks) asks for smaller batches.
+    size = JOINT_BATCH if kind.joint else int(getattr(kind, "consolidation_batch", BATCH))
+    while _consolidate_batch(dep, job, size):
         pass
 
 

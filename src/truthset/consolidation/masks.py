@@ -19,8 +19,9 @@ every worker left the image blank.
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,6 +151,22 @@ def encode_paletted_png(mask: ArrayLike, colors: Sequence[str]) -> bytes:
     return buffer.getvalue()
 
 
+# Ground Truth accepts images of up to 100 megapixels; masks are as large as their images.
+MAX_MASK_PIXELS = 110_000_000
+
+
+@contextlib.contextmanager
+def _large_images_allowed() -> Iterator[None]:
+    """Pillow warns about images above ~89 MP (a decompression-bomb guard); masks of allowed
+    images may be larger, and anything above our own limit is refused outright."""
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = MAX_MASK_PIXELS
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+
+
 def decode_mask_png(
     data: bytes,
     label_colors: Mapping[str, str | Mapping[str, str]] | Sequence[str],
@@ -173,7 +190,7 @@ def decode_mask_png(
     """
     palette = _class_palette(label_colors, labels)
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with _large_images_allowed(), Image.open(io.BytesIO(data)) as image:
             rgba = np.asarray(image.convert("RGBA"))
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         raise MaskError(f"labeledImage is not a readable PNG: {error}") from error

@@ -116,6 +116,12 @@ class NamedEntityRecognition:
         read_entities(job, answer, len(text) if isinstance(text, str) else None)
         return answer
 
+    def validate_answer_for_object(
+        self, job: JobSpec, answer: dict[str, Any], line: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Called by the dispatcher with the object's line: offsets must lie inside its text."""
+        return self.validate_answer(job, answer, line)
+
     def answer_code(self, job: JobSpec, answer: dict[str, Any]) -> str | None:
         return None
 

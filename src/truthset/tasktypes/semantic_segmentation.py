@@ -160,6 +160,8 @@ class SemanticSegmentation:
     default_workers: int = 3
     default_time_limit: int = 3600
     joint: bool = False
+    # Answers are whole PNG masks: consolidate a few objects at a time to bound memory.
+    consolidation_batch: int = 20
     adjustment: bool = False
 
     def template(self) -> str:

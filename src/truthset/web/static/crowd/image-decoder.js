@@ -48,6 +48,14 @@ export class PhotoDecoder {
       if (data.error) settle?.reject(new Error(data.error));
       else settle?.resolve(data);
     };
+    // A worker that cannot start (a policy blocks it) or crashes must fail every pending
+    // request, so the tool falls back to decoding in the page instead of waiting forever.
+    const fail = (event) => {
+      for (const settle of this.pending.values()) settle.reject(new Error(event?.message || "decoder failed"));
+      this.pending.clear();
+    };
+    worker.onerror = fail;
+    worker.onmessageerror = fail;
   }
 
   /** Starts a worker that decodes `blob` (EXIF orientation applied); resolves to the decoder,
