@@ -34,11 +34,22 @@ def test_given_classes_and_items_fix_the_order_and_may_go_unused() -> None:
 def test_unknown_label_or_item_is_refused() -> None:
     with pytest.raises(AnswersError, match="not one of the given labels"):
         encode_answers([1], ["w"], ["z"], classes=["a"])
+    with pytest.raises(AnswersError, match="label 'y' is not one"):  # the first one met
+        encode_answers([1, 2, 3], list("uvw"), ["a", "y", "z"], classes=["a"])
+    with pytest.raises(AnswersError, match="item 9 is not one of the given items"):
+        encode_answers([9], ["w"], ["a"], all_items=[1, 2])
     a = encode_answers([1], ["w"], ["a"])
     with pytest.raises(AnswersError, match="unknown item"):
         encode_gold(a, {2: "a"})
     with pytest.raises(AnswersError, match="unknown label"):
         encode_gold(a, {1: "b"})
+
+
+def test_repeated_given_classes_count_once_and_inputs_may_be_iterators() -> None:
+    a = encode_answers(iter([1, 2]), (w for w in "xy"), iter("ba"), classes=["a", "b", "a"])
+    assert a.label_ids == ("a", "b")
+    assert a.label.tolist() == [1, 0]
+    assert a.item_ids == (1, 2)
 
 
 def test_arrays_out_of_range_or_of_different_length_are_refused() -> None:
@@ -83,3 +94,22 @@ def test_encoding_round_trips_and_products_match_loops(rows: list[tuple[int, str
     for i, w, k in zip(a.item, a.worker, a.label, strict=True):
         summed[i] += log_confusion[w, :, k]
     np.testing.assert_allclose(a.log_likelihood(log_confusion), summed, rtol=1e-5, atol=1e-5)
+
+
+@given(answer_rows, st.integers(1, 9))
+def test_sparse_products_match_loops_for_any_number_of_columns(
+    rows: list[tuple[int, str, str]], columns: int
+) -> None:
+    # One or two columns and more columns take different scipy kernels.
+    items, workers, labels = zip(*rows, strict=True)
+    a = encode_answers(items, workers, labels)
+    rng = np.random.default_rng(1)
+    per_item = rng.random((a.n_items, columns))
+    per_row = rng.random((a.n_workers * a.n_classes, columns))
+    counts = np.zeros_like(per_row)
+    totals = np.zeros_like(per_item)
+    for i, w, k in zip(a.item, a.worker, a.label, strict=True):
+        counts[w * a.n_classes + k] += per_item[i]
+        totals[i] += per_row[w * a.n_classes + k]
+    np.testing.assert_allclose(a.answer_counts(per_item), counts, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(a.item_totals(per_row), totals, rtol=1e-5, atol=1e-6)

@@ -44,11 +44,16 @@ def test_posteriors_are_distributions_and_runs_repeat(
     rows, classes = job
     answers = encode(rows, classes)
     result = consolidate(answers, method, seed=seed)
+    items = np.arange(answers.n_items)
     assert result.posterior.shape == (answers.n_items, classes)
     assert np.isfinite(result.posterior).all()
     np.testing.assert_allclose(result.posterior.sum(axis=1), 1.0, atol=1e-6)
     assert ((result.confidence >= 0) & (result.confidence <= 1)).all()
-    np.testing.assert_allclose(result.confidence, result.posterior.max(axis=1), atol=1e-9)
+    np.testing.assert_allclose(result.posterior[items, result.label], result.posterior.max(axis=1))
+    # The confidence is the probability that a reviewer gives the label (see Result).
+    np.testing.assert_allclose(result.review.sum(axis=1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(result.confidence, result.review[items, result.label], atol=1e-9)
+    np.testing.assert_allclose(result.reviewer_confusion.sum(axis=1), 1.0, atol=1e-9)
     np.testing.assert_allclose(result.worker_confusion.sum(axis=2), 1.0, atol=1e-6)
     accuracy = result.worker_accuracy
     assert ((accuracy >= 0) & (accuracy <= 1)).all()

@@ -114,6 +114,16 @@ class Answers:
     def incidence_t(self) -> sp.csr_matrix:
         return self.incidence.T.tocsr()
 
+    def answer_counts(self, posterior: FloatArray | Float32Array) -> Float32Array:
+        """``(workers * classes, columns)``: row ``w * K + l`` sums the rows of ``posterior``
+        (items x columns) over the items that worker w answered with label l."""
+        return _product(self.incidence, self.incidence_t, posterior)
+
+    def item_totals(self, per_answer: FloatArray | Float32Array) -> Float32Array:
+        """``(items, columns)``: per item, the sum of row ``w * K + l`` of ``per_answer`` over
+        its answers (w answered l). The transpose of :meth:`answer_counts`."""
+        return _product(self.incidence_t, self.incidence, per_answer)
+
     def confusion_counts(self, posterior: FloatArray) -> FloatArray:
         """Soft counts ``[w, true, answered]`` given per-item class posteriors (items, C).
 
@@ -121,33 +131,49 @@ class Answers:
         ``[w, C, answered]``.
         """
         columns = posterior.shape[1]
-        counts = np.asarray(self.incidence @ posterior.astype(np.float32, copy=False))
+        counts = self.answer_counts(posterior)
         counts = counts.reshape(self.n_workers, self.n_classes, columns).transpose(0, 2, 1)
         return counts.astype(np.float64)
 
-    def log_likelihood(self, log_confusion: FloatArray) -> FloatArray:
+    def log_likelihood(self, log_confusion: FloatArray) -> Float32Array:
         """Per item and latent column, the sum over its answers of ``log_confusion[w, c, l]``
         (float32, items x columns)."""
         columns = log_confusion.shape[1]
-        per_answer = log_confusion.transpose(0, 2, 1).reshape(-1, columns).astype(np.float32)
-        return np.asarray(self.incidence_t @ per_answer)
+        return self.item_totals(log_confusion.transpose(0, 2, 1).reshape(-1, columns))
+
+
+def _product(
+    matrix: sp.csr_matrix, transposed: sp.csr_matrix, dense: FloatArray | Float32Array
+) -> Float32Array:
+    """``matrix @ dense`` in float32, by whichever of scipy's kernels is fastest (measured on
+    90,000 answers): its multi-column CSR kernel costs as much for 2 columns as for 8, so one or
+    two columns go one at a time (1.8x faster), and more columns go through the CSC kernel of
+    the transposed matrix (1.5x faster)."""
+    values = dense.astype(np.float32, copy=False)
+    if values.shape[1] > 2:
+        return np.asarray(transposed.T @ values)
+    columns = np.ascontiguousarray(values.T)
+    return np.stack([matrix @ column for column in columns], axis=1)
 
 
 def _dense(values: Iterable[Hashable], known: Sequence[Hashable] | None, kind: str) -> Any:
-    """Dense codes for values, in first-seen order unless the full list is given."""
-    index: dict[Hashable, int] = {}
-    if known is not None:
-        for value in known:
-            index.setdefault(value, len(index))
-    codes = []
-    for value in values:
-        code = index.get(value)
-        if code is None:
-            if known is not None:
-                raise AnswersError(f"{kind} {value!r} is not one of the given {kind}s")
-            code = index[value] = len(index)
-        codes.append(code)
-    return np.asarray(codes, dtype=np.int64), tuple(index)
+    """Dense codes for values, in first-seen order unless the full list is given.
+
+    Built from C-level dict and map calls rather than a Python loop: encoding ids used to take
+    longer than consolidating them (0.15 s for 90,000 answers)."""
+    values = list(values)
+    seen = dict.fromkeys(values)  # the distinct values, in first-seen order
+    if known is None:
+        ids = tuple(seen)
+    else:
+        ids = tuple(dict.fromkeys(known))
+        unknown = seen.keys() - set(ids)
+        if unknown:
+            first = next(value for value in seen if value in unknown)
+            raise AnswersError(f"{kind} {first!r} is not one of the given {kind}s")
+    index = {value: code for code, value in enumerate(ids)}
+    codes = np.fromiter(map(index.__getitem__, values), np.int64, len(values))
+    return codes, ids
 
 
 def encode_answers(

@@ -1,5 +1,6 @@
-"""How well confidences match accuracy (expected calibration error, reliability bins), and
-temperature scaling to improve it when gold labels are known."""
+"""How well confidences match accuracy: expected calibration error and reliability bins.
+
+How ``bayes_ds`` makes its confidences match is in its ``reviewer`` module."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import minimize_scalar
 
 from truthset.consolidation.answers import FloatArray, IntArray
 
@@ -64,40 +64,3 @@ def expected_calibration_error(
         return float("nan")
     gaps = np.abs(table.confidence - table.accuracy)
     return float(round(np.nansum(table.count * gaps) / total, 12))
-
-
-# Temperatures searched: from sharpening 4x to flattening 20x.
-TEMPERATURE_RANGE = (0.25, 20.0)
-
-
-def temper(posterior: FloatArray, temperature: float) -> FloatArray:
-    """Rows proportional to ``posterior ** (1 / temperature)``: the same argmax, confidences
-    pulled towards uniform when the temperature is above 1."""
-    with np.errstate(divide="ignore"):
-        scaled = np.log(posterior) / temperature
-    scaled -= scaled.max(axis=1, keepdims=True)
-    np.exp(scaled, out=scaled)
-    scaled /= scaled.sum(axis=1, keepdims=True)
-    return scaled
-
-
-def fit_temperature(posterior: FloatArray, labels: IntArray) -> float:
-    """The temperature minimising the negative log-likelihood of ``labels`` under ``posterior``.
-
-    >>> p = np.array([[0.99, 0.01], [0.99, 0.01], [0.99, 0.01], [0.01, 0.99]])
-    >>> round(fit_temperature(p, np.array([0, 0, 1, 1])), 1)  # 1 in 4 is wrong, not 1 in 100
-    4.2
-    """
-    with np.errstate(divide="ignore"):
-        logs = np.maximum(np.log(posterior), -700.0)
-    rows = np.arange(len(labels))
-
-    def loss(log_temperature: float) -> float:
-        scaled = logs / np.exp(log_temperature)
-        peak = scaled.max(axis=1)
-        normaliser = np.log(np.exp(scaled - peak[:, None]).sum(axis=1)) + peak
-        return float((normaliser - scaled[rows, labels]).sum())
-
-    low, high = np.log(TEMPERATURE_RANGE[0]), np.log(TEMPERATURE_RANGE[1])
-    found = minimize_scalar(loss, bounds=(low, high), method="bounded")
-    return float(np.exp(found.x))

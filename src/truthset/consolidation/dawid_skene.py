@@ -14,6 +14,7 @@ import numpy as np
 
 from truthset.consolidation.answers import Answers, FloatArray, IntArray, gold_arrays
 from truthset.consolidation.majority import majority_vote
+from truthset.consolidation.posteriors import column_sums, softmax_rows
 from truthset.consolidation.result import Result, build_result, clamp_gold, soft_confusion
 
 MAX_ITERATIONS = 100
@@ -21,30 +22,6 @@ TOLERANCE = 1e-6
 # Added to every confusion cell so a worker who never gave some answer does not veto a class
 # forever (log 0); small enough to leave the maximum-likelihood estimate unchanged otherwise.
 SMOOTHING = 0.01
-# From this many columns on, row-wise reductions beat transposing (measured, 2 cores).
-WIDE = 12
-
-
-def column_sums(values: FloatArray) -> FloatArray:
-    """Sums over rows (axis 0) as a matrix product, several times faster than ``sum(axis=0)``
-    on tall arrays with few columns."""
-    return np.asarray(np.ones(len(values), dtype=values.dtype) @ values)
-
-
-def softmax_rows(log_values: FloatArray) -> FloatArray:
-    """Normalises each row of log-probabilities, in place. With few columns it works on a
-    transposed copy, because numpy reduces across a short last axis several times slower
-    than across the first one; with many columns the copy costs more than it saves."""
-    if log_values.shape[1] >= WIDE:
-        log_values -= log_values.max(axis=1, keepdims=True)
-        np.exp(log_values, out=log_values)
-        log_values /= log_values.sum(axis=1, keepdims=True)
-        return log_values
-    columns = np.ascontiguousarray(log_values.T)
-    columns -= columns.max(axis=0)
-    np.exp(columns, out=columns)
-    columns /= columns.sum(axis=0)
-    return np.ascontiguousarray(columns.T)
 
 
 def dawid_skene(

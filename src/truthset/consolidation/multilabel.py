@@ -24,7 +24,8 @@ BINARY = ("no", "yes")
 @dataclass(frozen=True, eq=False)
 class MultiLabelResult:
     """``chosen[i, c]``: some worker picked class c for item i; ``confidence[i, c]``: the
-    posterior that class c applies to item i. ``per_class[c]`` is that class's binary result
+    probability that class c applies to item i (that a reviewer would say so, see
+    :class:`Result`). ``per_class[c]`` is that class's binary result
     (label index 1 = applies), with per-worker skill for that class."""
 
     item_ids: tuple[Hashable, ...]
@@ -105,7 +106,7 @@ def consolidate_multilabel(
         )
         chosen[:, c] = binary.votes[:, 1] > 0
         results.append(run(binary, _binary_gold(base, gold, label_ids[c]), seed))
-    confidence = np.stack([r.posterior[:, 1] for r in results], axis=1) if results else chosen * 0.0
+    confidence = np.stack([r.review[:, 1] for r in results], axis=1) if results else chosen * 0.0
     return MultiLabelResult(
         base.item_ids, base.worker_ids, label_ids, chosen, confidence, tuple(results)
     )

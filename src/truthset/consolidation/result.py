@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from truthset.consolidation.answers import Answers, FloatArray, IntArray
+from truthset.consolidation.posteriors import Table, row_max
 
 # Posteriors closer than this count as tied when choosing a label.
 TIE_TOLERANCE = 1e-9
@@ -18,7 +19,10 @@ class Result:
     """A consolidated label per item and a skill estimate per worker.
 
     ``posterior[i, k]`` is the probability that item ``i`` has class ``k``; ``label[i]`` is its
-    argmax (ties broken by the seeded generator) and ``confidence[i] = posterior[i, label[i]]``.
+    argmax (ties broken by the seeded generator). ``reviewer_confusion[t, r]`` is the probability
+    that a reviewer (an expert, a gold answer) labels an item of class ``t`` as ``r``; the
+    identity unless the method models the reviewer. ``confidence[i]`` is the probability that a
+    reviewer agrees with ``label[i]``: ``review[i, label[i]]`` (1 on gold items).
     ``worker_confusion[w, t, a]`` is the estimated probability that worker ``w`` answers ``a``
     when the true class is ``t`` (rows sum to 1). ``worker_accuracy[w]`` is the expected share of
     the worker's answers that are correct under the posterior; ``worker_gold_accuracy[w]`` is the
@@ -35,6 +39,8 @@ class Result:
     worker_accuracy: FloatArray
     worker_gold_accuracy: FloatArray
     iterations: int
+    reviewer_confusion: FloatArray
+    review: FloatArray  # [item, class]: the probability that a reviewer gives each class
 
     @property
     def worker_answers(self) -> IntArray:
@@ -57,7 +63,7 @@ class Result:
 
 def choose_labels(posterior: FloatArray, rng: np.random.Generator) -> IntArray:
     """Argmax per row; among (near-)tied maxima one is drawn uniformly."""
-    top = posterior.max(axis=1, keepdims=True)
+    top = row_max(posterior)[:, None]
     tied = posterior >= top - TIE_TOLERANCE
     noise = rng.random(posterior.shape)
     return np.asarray(np.where(tied, noise, -1.0).argmax(axis=1), dtype=np.int64)
@@ -89,7 +95,7 @@ def gold_accuracy(answers: Answers, gold_items: IntArray, gold_labels: IntArray)
     return share
 
 
-def clamp_gold(posterior: FloatArray, gold_items: IntArray, gold_labels: IntArray) -> FloatArray:
+def clamp_gold(posterior: Table, gold_items: IntArray, gold_labels: IntArray) -> Table:
     """Gold items get a one-hot posterior: they anchor every estimate computed from it."""
     if len(gold_items):
         posterior[gold_items] = 0.0
@@ -105,10 +111,14 @@ def build_result(
     gold: tuple[IntArray, IntArray],
     rng: np.random.Generator,
     iterations: int,
+    reviewer: FloatArray | None = None,
 ) -> Result:
     posterior = clamp_gold(posterior, *gold)
     label = choose_labels(posterior, rng)
-    confidence = posterior[np.arange(answers.n_items), label]
+    if reviewer is None:
+        reviewer = np.eye(answers.n_classes)
+    review = clamp_gold(posterior @ reviewer, *gold)
+    confidence = review[np.arange(answers.n_items), label]
     prior = posterior.mean(axis=0) if answers.n_items else np.full(answers.n_classes, np.nan)
     return Result(
         method=method,
@@ -121,6 +131,8 @@ def build_result(
         worker_accuracy=expected_accuracy(answers, posterior),
         worker_gold_accuracy=gold_accuracy(answers, *gold),
         iterations=iterations,
+        reviewer_confusion=reviewer,
+        review=review,
     )
 
 

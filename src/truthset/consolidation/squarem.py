@@ -14,21 +14,18 @@ from collections.abc import Callable
 
 import numpy as np
 
-from truthset.consolidation.answers import FloatArray
-
-Step = Callable[[FloatArray], FloatArray]
+from truthset.consolidation.posteriors import Table, simplex_rows
 
 
-def _to_simplex(state: FloatArray) -> FloatArray:
+def _to_simplex(state: Table) -> Table:
     # A row clipped to all zeros stays zero: the next EM step recomputes it from scratch.
-    rows = np.clip(state, 0.0, None).reshape(len(state), -1)
-    rows /= np.maximum(rows.sum(axis=1, keepdims=True), 1e-30)
+    rows = simplex_rows(state.reshape(len(state), -1))
     return rows.reshape(state.shape)
 
 
 def fixed_point(
-    step: Step, start: FloatArray, tolerance: float, max_steps: int
-) -> tuple[FloatArray, int]:
+    step: Callable[[Table], Table], start: Table, tolerance: float, max_steps: int
+) -> tuple[Table, int]:
     """Iterates ``step`` from ``start`` until the entries move by less than ``tolerance`` on
     average. (The largest move is a poor criterion: an item sitting on a near-tie swings with
     every small change of the worker estimates long after everything else has settled.)
@@ -45,7 +42,10 @@ def fixed_point(
         second = step(first)
         steps += 1
         curvature = second - 2 * first + state
-        length = float(np.sqrt((change * change).sum() / max((curvature**2).sum(), 1e-300)))
+        # Squares summed elementwise: states may be transposed views (see softmax_rows), and
+        # flattening one for a dot product would copy it.
+        squared = max(float((curvature * curvature).sum()), 1e-300)
+        length = float(np.sqrt(float((change * change).sum()) / squared))
         alpha = -max(length, 1.0)
         jumped = _to_simplex(state - 2 * alpha * change + alpha * alpha * curvature)
         state = step(jumped)
