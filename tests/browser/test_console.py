@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -59,15 +60,14 @@ def test_team_invitation_and_job_creation(page: Page, live: Live, shots: Path) -
     page.get_by_label("Input manifest").fill(str(manifest))
     page.get_by_role("button", name="Create job").click()
     expect(page.get_by_role("heading", name="mammo-views")).to_be_visible()
-    page.reload()
-    expect(page.locator("#job-status")).to_have_text("InProgress")
+    # The page follows the job by itself: Initializing -> InProgress without a reload.
+    expect(page.locator("#job-status")).to_have_text("InProgress", timeout=15_000)
     expect(page.locator('[data-counter="Unlabeled"]')).to_have_text("4")
     page.screenshot(path=str(shots / "console-job.png"))
     page.get_by_role("button", name="Stop job").click()
-    expect(page.locator("#job-status")).to_have_text("Stopping")
-    page.wait_for_timeout(600)
-    page.reload()
-    expect(page.locator("#job-status")).to_have_text("Stopped")
+    expect(page.locator("#job-status")).to_have_text(re.compile("Stopping|Stopped"))
+    expect(page.locator("#job-status")).to_have_text("Stopped", timeout=15_000)
+    expect(page.get_by_role("link", name="Download output manifest")).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download output manifest").click()
     assert download.value.path().read_text().count("\n") == 4

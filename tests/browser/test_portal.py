@@ -39,7 +39,15 @@ def test_invitation_to_labeled_output_by_keyboard(page: Page, live: Live, shots:
     page.get_by_role("link", name="Start working").click()
     frame = page.frame_locator("iframe:not([hidden])")
     chosen = ["Right-MLO", "Left-CC", "Not a mammography"]
+    shown: list[str] = []
     for label in chosen:
+        # Wait for the next task's frame, not the one just submitted (it stays until the swap).
+        page.wait_for_function(
+            "seen => { const f = document.querySelector('iframe:not([hidden])');"
+            " return f && !seen.includes(f.dataset.task); }",
+            arg=shown,
+        )
+        shown.append(page.locator("iframe:not([hidden])").get_attribute("data-task") or "")
         button = frame.get_by_role("button", name=label)
         expect(button).to_be_visible()
         expect(page.locator("#timer")).not_to_have_text("--:--")

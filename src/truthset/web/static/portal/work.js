@@ -42,6 +42,7 @@ async function lease() {
   const frame = document.createElement("iframe");
   frame.setAttribute("sandbox", "allow-scripts allow-forms allow-modals");
   frame.title = "Task";
+  frame.dataset.task = task.task_id;
   frame.hidden = true;
   frame.src = `/portal/tasks/${task.task_id}/frame`;
   frames.appendChild(frame);
