@@ -19,6 +19,7 @@ from truthset.tasktypes.base import ConsolidationContext, ObjectAnswers, ObjectL
 from truthset.tasktypes.registry import task_type
 
 BATCH = 500
+STORE_CHUNK = 200
 # Joint consolidation (EM over the whole job) takes bigger batches, and a job's passes are
 # spaced by ten times the last pass's duration, so a large job is not recomputed for every
 # handful of new answers.
@@ -101,8 +102,13 @@ def _consolidate_batch(dep: Deployment, job: Any, size: int) -> bool:
     output.write_consolidation_batch(
         dep, job, objects, [label for label in labels if label.object_id in batch], now
     )
+    # Labels go in short write transactions: while the runner holds SQLite's single writer
+    # lock, every worker's request waits, so a long one would show as a latency spike.
+    for start in range(0, len(labels), STORE_CHUNK):
+        with dep.db.write() as conn:
+            store_labels(conn, job.id, labels[start : start + STORE_CHUNK], now)
+        time.sleep(0)  # let request threads have the interpreter between chunks
     with dep.db.write() as conn:
-        store_labels(conn, job.id, labels, now)
         if unanswered:
             conn.execute(
                 update(DataObject)

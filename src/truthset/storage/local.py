@@ -17,6 +17,7 @@ class LocalStorage:
     def __init__(self, roots: list[Path]) -> None:
         self.roots = [str(root.resolve()) for root in roots]
         self._real_dirs: dict[str, str] = {}
+        self._made_dirs: dict[str, str] = {}  # folders writes went to, by given path
 
     def _raw(self, uri: str) -> str:
         raw = unquote(urlsplit(uri).path) if uri.startswith("file://") else uri
@@ -76,11 +77,27 @@ class LocalStorage:
         with self.open_write(uri) as handle:
             handle.write(data)
 
+    def _write_path(self, uri: str) -> Path:
+        """Where a write goes: the folder's real path (remembered) joined with the name. The
+        name itself is not resolved: the final rename replaces a link there, never follows it."""
+        folder, name = os.path.split(os.path.normpath(self._raw(uri)))
+        real = self._made_dirs.get(folder)
+        if real is None:
+            real = os.path.realpath(folder)
+            self._check_inside(uri, os.path.join(real, name))
+            try:
+                os.makedirs(real, exist_ok=True)
+            except OSError as error:
+                raise StorageError(f"cannot write {uri}: {error.strerror or error}") from error
+            if len(self._made_dirs) > 10_000:
+                self._made_dirs.clear()
+            self._made_dirs[folder] = real
+        return Path(real, name)
+
     @contextmanager
     def open_write(self, uri: str) -> Iterator[BinaryIO]:
-        path = self.path(uri)
+        path = self._write_path(uri)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         except OSError as error:
             raise StorageError(f"cannot write {uri}: {error.strerror or error}") from error
