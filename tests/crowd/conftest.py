@@ -7,6 +7,7 @@ import http.server
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from playwright.sync_api import Page
@@ -24,7 +25,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>crowd test</ti
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    pages: dict[str, bytes] = {}
+    pages: ClassVar[dict[str, bytes]] = {}
 
     def do_GET(self) -> None:
         if self.path in self.pages:

@@ -171,4 +171,6 @@ def test_stopping_conditions_stop_the_job(dep: Deployment) -> None:
     job = step(dep)
     assert job.status == "Stopping"
     job = step(dep)
-    assert job.status == "Stopped" and job.counters.human_labeled == 2 and job.counters.unlabeled == 2
+    assert (
+        job.status == "Stopped" and job.counters.human_labeled == 2 and job.counters.unlabeled == 2
+    )

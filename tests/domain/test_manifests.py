@@ -119,4 +119,6 @@ def test_create_manifest_lists_images_recursively(tmp_path: Path) -> None:
 def test_unpaired_surrogate_escapes_are_refused() -> None:
     with pytest.raises(Invalid, match="unpaired surrogate"):
         manifests.parse_line('{"source": "a\\ud800b"}', 3, ("source",), lambda uri: None)
-    assert manifests.parse_line('{"source": "\\ud83d\\ude00"}', 1, ("source",), lambda uri: None) == {"source": "😀"}
+    assert manifests.parse_line(
+        '{"source": "\\ud83d\\ude00"}', 1, ("source",), lambda uri: None
+    ) == {"source": "😀"}
