@@ -79,8 +79,11 @@ class Settings(BaseSettings):
         False,
         description="Cheapest argon2 parameters, for test suites only; refused in production.",
     )
-    run_background: bool = Field(
-        True, description="Run the background runner inside the server process."
+    run_background: bool = Field(True, description="Run the background runner with the server.")
+    background_process: bool = Field(
+        True,
+        description="`truthset serve` runs the background runner in a process of its own "
+        "(false: a thread of the server process).",
     )
     s3_endpoint_url: str = Field(
         "",

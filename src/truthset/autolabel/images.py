@@ -154,7 +154,8 @@ class EfficientNetFeatures:
         with torch.inference_mode():
             feature_map = network.extract_features(batch)
             embedding = torch.nn.functional.adaptive_avg_pool2d(feature_map, 1).flatten(1)
-        out = embedding.numpy().astype(np.float32)
+        # Typed explicitly: without the optional extra installed, torch's types are Any.
+        out: Float32Array = np.asarray(embedding.numpy(), dtype=np.float32)
         if self.with_pixels:
             out = np.hstack([out, np.stack([pixel_features(im) for im in decoded])])
         return out

@@ -7,7 +7,11 @@ lease (a row update, so it works the same on SQLite and PostgreSQL).
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import multiprocessing.process
+import os
 import threading
+import time
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,8 +19,9 @@ from sqlalchemy import select
 from truthset.background import leases
 from truthset.background.lifecycle import needs_work, step_job
 from truthset.db.tables import Job
-from truthset.deployment import Deployment
+from truthset.deployment import Deployment, open_deployment
 from truthset.jobs import ACTIVE
+from truthset.settings import Settings
 from truthset.workforce import forget_old_failures
 
 log = logging.getLogger(__name__)
@@ -82,3 +87,24 @@ def run_job(
     finally:
         leases.release(dep, job_id, owner)
     return True
+
+
+def start_process(settings: Settings) -> multiprocessing.process.BaseProcess:
+    """Runs the background runner in a process of its own (what `truthset serve` does): request
+    handling then keeps a whole core, and the runner's work (consolidation, output files,
+    training) uses the other. Jobs' runner leases keep several processes from colliding."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=_process_main, args=(settings, os.getpid()), name="truthset-runner", daemon=True
+    )
+    process.start()
+    return process
+
+
+def _process_main(settings: Settings, parent: int) -> None:
+    dep = open_deployment(settings, migrate=False)
+    runner = Runner(dep)
+    runner.start()
+    # Ends with the server, also when the server was killed and could not stop it.
+    while os.getppid() == parent:
+        time.sleep(1)
+    runner.stop()

@@ -10,6 +10,7 @@ import uvicorn
 
 from truthset import demo as demo_data
 from truthset.app import create_app
+from truthset.background.runner import start_process
 from truthset.cli.context import deployment, out, settings
 from truthset.db.migrate import upgrade
 from truthset.deployment import open_deployment
@@ -21,12 +22,22 @@ def _serve(
     overrides = {"host": host, "port": port, "public_base_url": public_base_url}
     ctx.find_root().obj.update({k: v for k, v in overrides.items() if v is not None})
     config = settings(ctx)
-    app = create_app(deployment=open_deployment(config))
+    dep = open_deployment(config)
+    runner = None
+    if config.run_background and config.background_process:
+        runner = start_process(config)
+        dep.settings = config.model_copy(update={"run_background": False})
+    app = create_app(deployment=dep)
     # Everything imported so far lives as long as the server: keep it out of the collector's
     # way, and collect less often, so that full collections do not pause busy request handling.
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
-    uvicorn.run(app, host=config.host, port=config.port, log_level="info", access_log=False)
+    try:
+        uvicorn.run(app, host=config.host, port=config.port, log_level="info", access_log=False)
+    finally:
+        if runner is not None:
+            runner.terminate()
+            runner.join(timeout=10)
 
 
 HostOpt = Annotated[
