@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 LINT_PATHS := src tests $(wildcard benchmarks)
+# The real crowd datasets the consolidation tests pin accuracies on live outside the repository
+# (../shared beside it in this workplace); a clone elsewhere finds them here, or set the variable.
+TRUTHSET_CROWD_DATA ?= $(firstword $(wildcard $(CURDIR)/../shared/datasets/crowd /work/shared/datasets/crowd))
+export TRUTHSET_CROWD_DATA
 
 .PHONY: run test lint format install clean docs
 
