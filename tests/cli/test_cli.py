@@ -88,6 +88,11 @@ def test_walkthrough(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-de
     assert "Stopped" in cli("job", "stop", "mammo-views")
     waited = cli("job", "wait", "mammo-views", "--interval", "0.01")
     assert "TotalLabeled" in waited
+    report = cli("job", "quality", "mammo-views", "--csv", str(tmp_path / "quality.csv"))
+    assert "a@example.org" in report and "100.0%" in report and "alpha" in report
+    rows = (tmp_path / "quality.csv").read_text().splitlines()
+    assert rows[0].startswith("email,worker_id,answers,agreement")
+    assert [row.split(",")[0] for row in rows[1:]] == ["a@example.org", "b@example.org"]
     output = (
         (data / "out" / "mammo-views" / "manifests/output/output.manifest").read_text().splitlines()
     )
@@ -141,6 +146,7 @@ def test_errors_are_one_line_with_exit_code_1(cli, tmp_path: Path) -> None:  # t
     (data / "empty.manifest").write_text("")
     assert "empty" in cli("manifest", "validate", str(data / "empty.manifest"), code=1)
     assert "no labeling job" in cli("job", "describe", "nope", code=1)
+    assert "no labeling job" in cli("job", "quality", "nope", code=1)
     assert "at least 2 labels" in cli(
         "job",
         "create",

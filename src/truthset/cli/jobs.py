@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from truthset import jobs, manifests
+from truthset import jobs, manifests, quality
 from truthset.background import leases
 from truthset.background.runner import run_job
 from truthset.cli.context import deployment, err, out
@@ -43,6 +43,30 @@ def _show_job(job: jobs.JobInfo) -> None:
         table.add_row(counter, str(count))
     if job.failure_reason:
         table.add_row("failure", job.failure_reason)
+    out.print(table)
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _show_quality(report: quality.JobQuality) -> None:
+    alpha = "-" if report.alpha is None else f"{report.alpha:.3f}"
+    out.print(f"job {report.job}: Krippendorff's alpha {alpha}")
+    table = Table(
+        "worker", "answers", "agreement", "estimated", "gold", "gold accuracy", "median s", box=None
+    )
+    for w in report.workers:
+        seconds = "-" if w.median_seconds is None else f"{w.median_seconds:.1f}"
+        table.add_row(
+            w.email,
+            str(w.answers),
+            _share(w.agreement),
+            _share(w.estimated_accuracy),
+            str(w.gold_answers),
+            _share(w.gold_accuracy),
+            seconds,
+        )
     out.print(table)
 
 
@@ -226,6 +250,21 @@ def register(app: typer.Typer) -> None:
         # A running server does the rest; without one, do it here.
         run_job(dep, stopped.id, leases.new_owner("cli"))
         out.print(f"job {name} is {jobs.describe_job(dep, name).status}")
+
+    @job.command("quality")
+    def job_quality(
+        ctx: typer.Context,
+        name: str,
+        csv_out: Annotated[
+            Path | None, typer.Option("--csv", help="Also write the report as CSV here.")
+        ] = None,
+    ) -> None:
+        """Worker quality: answers, agreement, estimated and gold accuracy, time per task."""
+        report = quality.job_quality(deployment(ctx), name)
+        _show_quality(report)
+        if csv_out is not None:
+            csv_out.write_text(quality.quality_csv(report))
+            out.print(f"wrote {csv_out}")
 
     @job.command("wait")
     def job_wait(
