@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from truthset import autolabel
@@ -22,9 +24,10 @@ from truthset.background.labeling import store_labels
 from truthset.db.tables import Annotation, AutolabelIteration, DataObject, Job, ObjectFeature
 from truthset.deployment import Deployment
 from truthset.errors import TruthsetError
-from truthset.jobs import auto_label_options, job_spec
+from truthset.job_requests import auto_label_options
+from truthset.jobs import job_spec
 from truthset.storage.base import join
-from truthset.tasktypes.base import ObjectLabel
+from truthset.tasktypes.base import JobSpec, ObjectLabel
 from truthset.tasktypes.classification import machine_label
 from truthset.tasktypes.registry import task_type
 
@@ -239,12 +242,37 @@ def _loop_state(
             select(Annotation.object_id, Annotation.code).where(Annotation.job_id == job.id)
         ):
             votes.setdefault(object_id, []).append(code or "")
-    width = max((len(v) for _, _, v in found), default=4) // 4 if ready else 1
-    vectors = np.zeros((len(ids), max(width, 1)), dtype=np.float32)
-    for object_id, _name, vector in found if ready else ():
+    vectors = _vectors(found if ready else [], row_of)
+    spec = job_spec(job)
+    human, machine = _labels(spec, stored, votes, row_of)
+    no_features = {row_of[o] for o, _, v in found if ready and not v and o in row_of}
+    return LoopState(
+        features=autolabel.Features(found[0][1] if found else "none", vectors),
+        n_classes=len(spec.labels),
+        human_labels=human,
+        released={row_of[o] for o, s in stored.items() if s.state in RELEASED} | no_features,
+        validation={row_of[o] for o, s in stored.items() if s.validation},
+        machine_labels=machine,
+        failed=frozenset(row_of[o] for o, s in stored.items() if s.state == "failed"),
+        last=last,
+        initial_model=initial,
+    )
+
+
+def _vectors(found: Sequence[Any], row_of: dict[int, int]) -> NDArray[np.float32]:
+    """The stored feature vectors as one matrix in object order (zeros where none yet)."""
+    width = max((len(v) for _, _, v in found), default=4) // 4
+    vectors = np.zeros((len(row_of), max(width, 1)), dtype=np.float32)
+    for object_id, _name, vector in found:
         if vector and object_id in row_of:
             vectors[row_of[object_id]] = np.frombuffer(vector, dtype=np.float32)
-    spec = job_spec(job)
+    return vectors
+
+
+def _labels(
+    spec: JobSpec, stored: dict[int, _Stored], votes: dict[int, list[str]], row_of: dict[int, int]
+) -> tuple[dict[int, HumanLabel], dict[int, MachineLabel]]:
+    """The human and machine labels so far, by row."""
     attr = spec.label_attribute_name
     human, machine = {}, {}
     for object_id, item in stored.items():
@@ -260,18 +288,7 @@ def _loop_state(
             human[row_of[object_id]] = HumanLabel(k, share)
         elif item.state == "autolabeled":
             machine[row_of[object_id]] = MachineLabel(k, confidence)
-    no_features = {row_of[o] for o, _, v in found if ready and not v and o in row_of}
-    return LoopState(
-        features=autolabel.Features(found[0][1] if found else "none", vectors),
-        n_classes=len(spec.labels),
-        human_labels=human,
-        released={row_of[o] for o, s in stored.items() if s.state in RELEASED} | no_features,
-        validation={row_of[o] for o, s in stored.items() if s.validation},
-        machine_labels=machine,
-        failed=frozenset(row_of[o] for o, s in stored.items() if s.state == "failed"),
-        last=last,
-        initial_model=initial,
-    )
+    return human, machine
 
 
 def _last_record(conn: Connection, job_id: int) -> autolabel.IterationRecord | None:

@@ -1,0 +1,166 @@
+"""What a job creation request says, and the checks that turn it into a task type and a
+JobSpec (shared by the CLI, the console, the REST API and the SageMaker API)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from truthset.deployment import Deployment
+from truthset.errors import Invalid
+from truthset.labels import check_labels, label_names, parse_label_config
+from truthset.names import check_label_attribute_name, check_name
+from truthset.tasktypes.base import JobSpec, TaskType, label_config_json
+from truthset.tasktypes.registry import task_type
+
+MAX_INSTRUCTIONS_CHARS = 100_000
+
+
+@dataclass
+class JobRequest:
+    name: str
+    manifest: str
+    output: str
+    task_type: str
+    team: str
+    labels: list[str] | None = None
+    label_config: str | None = None  # URI of a Ground Truth label category file
+    workers_per_object: int | None = None
+    title: str | None = None
+    description: str | None = None
+    instructions: str = ""
+    label_attribute_name: str | None = None
+    task_time_limit: int | None = None
+    task_availability: int = 2_592_000
+    max_concurrent_tasks: int = 1000
+    ui_template: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_range(value: int, low: int, high: int, what: str) -> int:
+    if not low <= value <= high:
+        raise Invalid(f"{what} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _resolve_labels(dep: Deployment, request: JobRequest, kind: TaskType) -> dict[str, Any]:
+    if request.label_config and request.labels:
+        raise Invalid("give either labels or a label config file, not both")
+    if request.label_config:
+        config = parse_label_config(
+            dep.storage.read_bytes(request.label_config), request.label_config
+        )
+    elif request.labels:
+        config = label_config_json(check_labels(list(request.labels)))
+    else:
+        raise Invalid("give the labels (--labels) or a label category file (--label-config)")
+    check_labels(label_names(config), "labels", kind.min_labels)
+    return config
+
+
+def _worker_texts(request: JobRequest, kind: TaskType, labels: list[str]) -> tuple[str, str]:
+    """The title and short description workers see (defaults from the job and task type)."""
+    title = request.title or request.name
+    describe: Callable[[list[str]], str] | None = getattr(kind, "default_description", None)
+    default = describe(labels) if describe else "Label each item as the instructions describe."
+    description = request.description or default
+    if not 1 <= len(title) <= 128:
+        raise Invalid("title must be 1-128 characters")
+    if not 1 <= len(description) <= 255:
+        raise Invalid("description must be 1-255 characters")
+    if len(request.instructions) > MAX_INSTRUCTIONS_CHARS:
+        raise Invalid(f"instructions must be at most {MAX_INSTRUCTIONS_CHARS} characters")
+    return title, description
+
+
+def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]:
+    """Checks every field of a job request; raises Invalid naming the first bad one."""
+    check_name(request.name, "job name")
+    kind = task_type(request.task_type)
+    config = _resolve_labels(dep, request, kind)
+    # Ground Truth's console names a -ref label after the job too: "<job name>-ref".
+    attribute = request.label_attribute_name or (
+        f"{request.name}-ref" if kind.needs_ref else request.name
+    )
+    check_label_attribute_name(attribute, kind.needs_ref, kind.name)
+    workers = _check_range(
+        request.workers_per_object or kind.default_workers, 1, 9, "workers per object"
+    )
+    _check_range(
+        request.task_time_limit or kind.default_time_limit, 30, 28_800, "task time limit (seconds)"
+    )
+    _check_range(request.task_availability, 60, 2_592_000, "task availability (seconds)")
+    _check_range(request.max_concurrent_tasks, 1, 5000, "max concurrent tasks")
+    title, description = _worker_texts(request, kind, label_names(config))
+    spec = JobSpec(
+        name=request.name,
+        label_attribute_name=attribute,
+        labels=label_names(config),
+        label_config=config,
+        workers_per_object=workers,
+        title=title,
+        description=description,
+        instructions=request.instructions,
+        options=request.options,
+    )
+    _check_auto_label(kind, request.options.get("auto_label"))
+    check_job: Callable[[JobSpec], None] | None = getattr(kind, "check_job", None)
+    if check_job is not None:
+        check_job(spec)  # the task type's own rules, e.g. the label an audit job audits
+    return kind, spec
+
+
+def job_options(
+    audit: str | None,
+    auto_label: bool,
+    target: float,
+    initial_model_job: str | None,
+    gold_ratio: float | None,
+) -> dict[str, Any]:
+    """Job options from the CLI flags or console fields (the same keys the REST API takes)."""
+    options: dict[str, Any] = {}
+    if audit:
+        options["audit_label_attribute_name"] = audit
+    if auto_label:
+        options["auto_label"] = {"target_accuracy": target}
+        if initial_model_job:
+            options["auto_label"]["initial_model_job"] = initial_model_job
+    elif initial_model_job:
+        raise Invalid("a warm-start job (initial_model_job) needs automated labeling switched on")
+    if gold_ratio is not None:
+        if not 0 <= gold_ratio <= 1:
+            raise Invalid("the gold question share must be between 0 and 1")
+        options["gold_ratio"] = gold_ratio
+    return options
+
+
+AUTO_LABEL_TYPES = ("image-classification", "text-classification")
+
+
+def auto_label_options(options: dict[str, Any]) -> dict[str, Any] | None:
+    """The job's automated-labeling settings (`{}` means on, with defaults), or None when off."""
+    value = options.get("auto_label")
+    if value is None or value is False:
+        return None
+    return value if isinstance(value, dict) else {}
+
+
+def _check_auto_label(kind: TaskType, options: Any) -> None:
+    """Automated labeling: single-label image and text classification, as in Ground Truth."""
+    if options is None or options is False:
+        return
+    if kind.name not in AUTO_LABEL_TYPES:
+        raise Invalid(
+            f"automated labeling works for {' and '.join(AUTO_LABEL_TYPES)} jobs, not {kind.name}"
+        )
+    if not isinstance(options, dict):
+        raise Invalid('auto_label must be an object, e.g. {"target_accuracy": 0.95}')
+    options = options if isinstance(options, dict) else {}
+    target = options.get("target_accuracy", 0.95)
+    if not isinstance(target, int | float) or not 0.5 <= float(target) < 1:
+        raise Invalid(
+            f"auto_label target accuracy must be at least 0.5 and below 1, got {target!r}"
+        )
+    if options.get("features", "auto") not in ("auto", "embedding", "fallback"):
+        raise Invalid("auto_label features must be auto, embedding or fallback")
