@@ -14,8 +14,17 @@ from truthset import jobs, manifests, quality
 from truthset.background import leases
 from truthset.background.runner import run_job
 from truthset.cli.context import deployment, err, out
+from truthset.deployment import Deployment
 from truthset.errors import Invalid
 from truthset.labels import labels_from_list
+
+manifest_app = typer.Typer(help="Input manifests (JSON Lines).", no_args_is_help=True)
+job_app = typer.Typer(help="Labeling jobs.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(manifest_app, name="manifest")
+    app.add_typer(job_app, name="job")
 
 
 def _storage_path(value: str) -> str:
@@ -70,232 +79,234 @@ def _show_quality(report: quality.JobQuality) -> None:
     out.print(table)
 
 
-def register(app: typer.Typer) -> None:
-    manifest = typer.Typer(help="Input manifests (JSON Lines).", no_args_is_help=True)
-    job = typer.Typer(help="Labeling jobs.", no_args_is_help=True)
-    app.add_typer(manifest, name="manifest")
-    app.add_typer(job, name="job")
+@manifest_app.command("create")
+def manifest_create(
+    ctx: typer.Context,
+    source: str,
+    output: Annotated[str, typer.Option("-o", "--output", help="Manifest to write.")],
+    column: Annotated[
+        str | None,
+        typer.Option(help="The .csv column that holds the text (default: text)."),
+    ] = None,
+) -> None:
+    """Write a manifest from a folder of images (one {"source-ref": ...} line per
+    .jpg/.jpeg/.png), a .txt file (one {"source": ...} line per line of text) or a .csv file
+    (one {"source": ...} line per row, from the column named by --column; the first row
+    names the columns)."""
+    count = manifests.create_manifest(
+        deployment(ctx).storage, _storage_path(source), _storage_path(output), column
+    )
+    out.print(f"{count} objects written to {output}")
 
-    @manifest.command("create")
-    def manifest_create(
-        ctx: typer.Context,
-        source: str,
-        output: Annotated[str, typer.Option("-o", "--output", help="Manifest to write.")],
-        column: Annotated[
-            str | None,
-            typer.Option(help="The .csv column that holds the text (default: text)."),
-        ] = None,
-    ) -> None:
-        """Write a manifest from a folder of images (one {"source-ref": ...} line per
-        .jpg/.jpeg/.png), a .txt file (one {"source": ...} line per line of text) or a .csv file
-        (one {"source": ...} line per row, from the column named by --column; the first row
-        names the columns)."""
-        count = manifests.create_manifest(
-            deployment(ctx).storage, _storage_path(source), _storage_path(output), column
-        )
-        out.print(f"{count} objects written to {output}")
 
-    @manifest.command("validate")
-    def manifest_validate(ctx: typer.Context, path: str) -> None:
-        """Check a manifest; print every problem with its line number; exit 1 if any."""
-        report = manifests.validate(deployment(ctx).storage, _storage_path(path))
-        for problem in report.problems:
-            err.print(problem, soft_wrap=True)
-        if report.problem_count > len(report.problems):
-            err.print(f"... and {report.problem_count - len(report.problems)} more problems")
-        if report.problem_count or not report.objects:
-            if not report.objects and not report.problem_count:
-                err.print(f"{path}: the manifest is empty")
-            raise typer.Exit(1)
-        out.print(f"{path}: {report.objects} objects, no problems")
+@manifest_app.command("validate")
+def manifest_validate(ctx: typer.Context, path: str) -> None:
+    """Check a manifest; print every problem with its line number; exit 1 if any."""
+    report = manifests.validate(deployment(ctx).storage, _storage_path(path))
+    for problem in report.problems:
+        err.print(problem, soft_wrap=True)
+    if report.problem_count > len(report.problems):
+        err.print(f"... and {report.problem_count - len(report.problems)} more problems")
+    if report.problem_count or not report.objects:
+        if not report.objects and not report.problem_count:
+            err.print(f"{path}: the manifest is empty")
+        raise typer.Exit(1)
+    out.print(f"{path}: {report.objects} objects, no problems")
 
-    @job.command("create")
-    def job_create(
-        ctx: typer.Context,
-        name: str,
-        manifest_path: Annotated[
-            str, typer.Option("--manifest", help="Input manifest (path or s3://).")
-        ],
-        output: Annotated[str, typer.Option("--output", help="Output folder (path or s3://).")],
-        team: Annotated[str, typer.Option(help="Work team to send the job to.")],
-        task_type: Annotated[str, typer.Option(help="Task type.")] = "image-classification",
-        labels: Annotated[str | None, typer.Option(help="Comma-separated labels.")] = None,
-        label_config: Annotated[
-            str | None, typer.Option(help="Ground Truth label category file.")
-        ] = None,
-        workers_per_object: Annotated[
-            int | None, typer.Option(help="Workers per object (1-9).")
-        ] = None,
-        title: Annotated[str | None, typer.Option(help="Title shown to workers.")] = None,
-        description: Annotated[
-            str | None, typer.Option(help="Short instructions shown to workers.")
-        ] = None,
-        instructions: Annotated[
-            Path | None, typer.Option(help="HTML file with the full instructions.")
-        ] = None,
-        label_attribute_name: Annotated[
-            str | None, typer.Option(help="Output key; defaults to the job name.")
-        ] = None,
-        task_time_limit: Annotated[
-            int | None, typer.Option(help="Seconds a worker has per task.")
-        ] = None,
-        task_availability: Annotated[
-            int, typer.Option(help="Seconds an object stays available.")
-        ] = 2_592_000,
-        max_concurrent_tasks: Annotated[
-            int, typer.Option(help="Objects out with workers at once.")
-        ] = 1000,
-        audit_label_attribute_name: Annotated[
-            str | None,
-            typer.Option(
-                help="Verification and adjustment jobs: the label attribute name of the earlier "
-                "labels to audit (the input manifest is that job's output manifest)."
-            ),
-        ] = None,
-        auto_label: Annotated[
-            bool,
-            typer.Option(
-                "--auto-label",
-                help="Automated labeling: a model labels what it can label safely (single-label "
-                "image and text classification).",
-            ),
-        ] = False,
-        auto_label_target: Annotated[
-            float, typer.Option(help="Accuracy machine labels must keep (lower 95% bound).")
-        ] = 0.95,
-        initial_model_job: Annotated[
-            str | None, typer.Option(help="Warm-start the model from this earlier job's model.")
-        ] = None,
-        gold_ratio: Annotated[
-            float | None,
-            typer.Option(
-                help="Share of each worker's tasks that are gold questions (default 0.1)."
-            ),
-        ] = None,
-    ) -> None:
-        """Create a labeling job from a manifest and start it."""
-        if instructions is not None and not instructions.is_file():
-            raise Invalid(f"{instructions}: no such file")
-        request = jobs.JobRequest(
-            name=name,
-            manifest=_storage_path(manifest_path),
-            output=_storage_path(output),
-            task_type=task_type,
-            team=team,
-            labels=labels_from_list(labels) if labels else None,
-            label_config=_storage_path(label_config) if label_config else None,
-            workers_per_object=workers_per_object,
-            title=title,
-            description=description,
-            instructions=instructions.read_text() if instructions else "",
-            label_attribute_name=label_attribute_name,
-            task_time_limit=task_time_limit,
-            task_availability=task_availability,
-            max_concurrent_tasks=max_concurrent_tasks,
-            options=jobs.job_options(
-                audit_label_attribute_name,
-                auto_label,
-                auto_label_target,
-                initial_model_job,
-                gold_ratio,
+
+def _create_job(dep: Deployment, request: jobs.JobRequest) -> jobs.JobInfo:
+    """Creates the job; on a terminal, shows how far the manifest check and import have got."""
+    if not out.is_terminal:
+        return jobs.create_job(dep, request)
+    columns = (TextColumn("{task.description}"), TextColumn("{task.completed} lines"))
+    with Progress(*columns, console=out, transient=True) as bar:
+        step = bar.add_task("checking manifest", total=None)
+        return jobs.create_job(
+            dep,
+            request,
+            progress=lambda phase, n: bar.update(
+                step, completed=n, description=f"{phase} manifest"
             ),
         )
-        dep = deployment(ctx)
-        if not out.is_terminal:
-            created = jobs.create_job(dep, request)
-        else:
-            columns = (TextColumn("{task.description}"), TextColumn("{task.completed} lines"))
-            with Progress(*columns, console=out, transient=True) as bar:
-                step = bar.add_task("checking manifest", total=None)
-                created = jobs.create_job(
-                    dep,
-                    request,
-                    progress=lambda phase, n: bar.update(
-                        step, completed=n, description=f"{phase} manifest"
-                    ),
-                )
-        out.print(
-            f"job {created.name} created with {created.object_count} objects; status {created.status}"
-        )
 
-    @job.command("list")
-    def job_list(ctx: typer.Context) -> None:
-        """List jobs with status and progress."""
-        table = Table(
-            "job", "status", "task type", "team", "labeled", "failed", "objects", box=None
+
+# The options of `job create`, one alias each, so that its signature reads as name: type = default.
+ManifestOpt = Annotated[str, typer.Option("--manifest", help="Input manifest (path or s3://).")]
+OutputOpt = Annotated[str, typer.Option("--output", help="Output folder (path or s3://).")]
+TeamOpt = Annotated[str, typer.Option(help="Work team to send the job to.")]
+TaskTypeOpt = Annotated[str, typer.Option(help="Task type.")]
+LabelsOpt = Annotated[str | None, typer.Option(help="Comma-separated labels.")]
+LabelConfigOpt = Annotated[str | None, typer.Option(help="Ground Truth label category file.")]
+WorkersPerObjectOpt = Annotated[int | None, typer.Option(help="Workers per object (1-9).")]
+TitleOpt = Annotated[str | None, typer.Option(help="Title shown to workers.")]
+DescriptionOpt = Annotated[str | None, typer.Option(help="Short instructions shown to workers.")]
+InstructionsOpt = Annotated[Path | None, typer.Option(help="HTML file with the full instructions.")]
+LabelAttributeNameOpt = Annotated[
+    str | None, typer.Option(help="Output key; defaults to the job name.")
+]
+TaskTimeLimitOpt = Annotated[int | None, typer.Option(help="Seconds a worker has per task.")]
+TaskAvailabilityOpt = Annotated[int, typer.Option(help="Seconds an object stays available.")]
+MaxConcurrentTasksOpt = Annotated[int, typer.Option(help="Objects out with workers at once.")]
+AuditLabelAttributeNameOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Verification and adjustment jobs: the label attribute name of the earlier "
+        "labels to audit (the input manifest is that job's output manifest)."
+    ),
+]
+AutoLabelOpt = Annotated[
+    bool,
+    typer.Option(
+        "--auto-label",
+        help="Automated labeling: a model labels what it can label safely (single-label "
+        "image and text classification).",
+    ),
+]
+AutoLabelTargetOpt = Annotated[
+    float, typer.Option(help="Accuracy machine labels must keep (lower 95% bound).")
+]
+InitialModelJobOpt = Annotated[
+    str | None, typer.Option(help="Warm-start the model from this earlier job's model.")
+]
+GoldRatioOpt = Annotated[
+    float | None,
+    typer.Option(help="Share of each worker's tasks that are gold questions (default 0.1)."),
+]
+
+
+@job_app.command("create")
+def job_create(
+    ctx: typer.Context,
+    name: str,
+    manifest_path: ManifestOpt,
+    output: OutputOpt,
+    team: TeamOpt,
+    task_type: TaskTypeOpt = "image-classification",
+    labels: LabelsOpt = None,
+    label_config: LabelConfigOpt = None,
+    workers_per_object: WorkersPerObjectOpt = None,
+    title: TitleOpt = None,
+    description: DescriptionOpt = None,
+    instructions: InstructionsOpt = None,
+    label_attribute_name: LabelAttributeNameOpt = None,
+    task_time_limit: TaskTimeLimitOpt = None,
+    task_availability: TaskAvailabilityOpt = 2_592_000,
+    max_concurrent_tasks: MaxConcurrentTasksOpt = 1000,
+    audit_label_attribute_name: AuditLabelAttributeNameOpt = None,
+    auto_label: AutoLabelOpt = False,
+    auto_label_target: AutoLabelTargetOpt = 0.95,
+    initial_model_job: InitialModelJobOpt = None,
+    gold_ratio: GoldRatioOpt = None,
+) -> None:
+    """Create a labeling job from a manifest and start it."""
+    if instructions is not None and not instructions.is_file():
+        raise Invalid(f"{instructions}: no such file")
+    request = jobs.JobRequest(
+        name=name,
+        manifest=_storage_path(manifest_path),
+        output=_storage_path(output),
+        task_type=task_type,
+        team=team,
+        labels=labels_from_list(labels) if labels else None,
+        label_config=_storage_path(label_config) if label_config else None,
+        workers_per_object=workers_per_object,
+        title=title,
+        description=description,
+        instructions=instructions.read_text() if instructions else "",
+        label_attribute_name=label_attribute_name,
+        task_time_limit=task_time_limit,
+        task_availability=task_availability,
+        max_concurrent_tasks=max_concurrent_tasks,
+        options=jobs.job_options(
+            audit_label_attribute_name, auto_label, auto_label_target, initial_model_job, gold_ratio
+        ),
+    )
+    created = _create_job(deployment(ctx), request)
+    out.print(
+        f"job {created.name} created with {created.object_count} objects; status {created.status}"
+    )
+
+
+@job_app.command("list")
+def job_list(ctx: typer.Context) -> None:
+    """List jobs with status and progress."""
+    table = Table("job", "status", "task type", "team", "labeled", "failed", "objects", box=None)
+    for item in jobs.list_jobs(deployment(ctx)):
+        c = item.counters
+        table.add_row(
+            item.name,
+            item.status,
+            item.task_type,
+            item.team,
+            str(c.total_labeled),
+            str(c.failed),
+            str(item.object_count),
         )
-        for item in jobs.list_jobs(deployment(ctx)):
-            c = item.counters
-            table.add_row(
-                item.name,
-                item.status,
-                item.task_type,
-                item.team,
-                str(c.total_labeled),
-                str(c.failed),
-                str(item.object_count),
+    out.print(table)
+
+
+@job_app.command("describe")
+def job_describe(ctx: typer.Context, name: str) -> None:
+    """Show a job: settings, status and Ground Truth's label counters."""
+    _show_job(jobs.describe_job(deployment(ctx), name))
+
+
+@job_app.command("stop")
+def job_stop(ctx: typer.Context, name: str) -> None:
+    """Stop a job: no new tasks; results so far are written to the output."""
+    dep = deployment(ctx)
+    stopped = jobs.stop_job(dep, name)
+    # A running server does the rest; without one, do it here.
+    run_job(dep, stopped.id, leases.new_owner("cli"))
+    out.print(f"job {name} is {jobs.describe_job(dep, name).status}")
+
+
+@job_app.command("quality")
+def job_quality(
+    ctx: typer.Context,
+    name: str,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Also write the report as CSV here.")
+    ] = None,
+) -> None:
+    """Worker quality: answers, agreement, estimated and gold accuracy, time per task."""
+    report = quality.job_quality(deployment(ctx), name)
+    _show_quality(report)
+    if csv_out is not None:
+        csv_out.write_text(quality.quality_csv(report))
+        out.print(f"wrote {csv_out}")
+
+
+@job_app.command("wait")
+def job_wait(
+    ctx: typer.Context,
+    name: str,
+    interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
+) -> None:
+    """Show a progress bar of labeled objects until the job ends (the server must be running)."""
+    dep = deployment(ctx)
+    info = jobs.describe_job(dep, name)
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns) as bar:
+        step = bar.add_task(name, total=info.object_count or None, status=info.status)
+        while True:
+            info = jobs.describe_job(dep, name)
+            c = info.counters
+            bar.update(
+                step,
+                total=info.object_count or None,
+                completed=c.total_labeled + c.failed,
+                status=info.status,
             )
-        out.print(table)
-
-    @job.command("describe")
-    def job_describe(ctx: typer.Context, name: str) -> None:
-        """Show a job: settings, status and Ground Truth's label counters."""
-        _show_job(jobs.describe_job(deployment(ctx), name))
-
-    @job.command("stop")
-    def job_stop(ctx: typer.Context, name: str) -> None:
-        """Stop a job: no new tasks; results so far are written to the output."""
-        dep = deployment(ctx)
-        stopped = jobs.stop_job(dep, name)
-        # A running server does the rest; without one, do it here.
-        run_job(dep, stopped.id, leases.new_owner("cli"))
-        out.print(f"job {name} is {jobs.describe_job(dep, name).status}")
-
-    @job.command("quality")
-    def job_quality(
-        ctx: typer.Context,
-        name: str,
-        csv_out: Annotated[
-            Path | None, typer.Option("--csv", help="Also write the report as CSV here.")
-        ] = None,
-    ) -> None:
-        """Worker quality: answers, agreement, estimated and gold accuracy, time per task."""
-        report = quality.job_quality(deployment(ctx), name)
-        _show_quality(report)
-        if csv_out is not None:
-            csv_out.write_text(quality.quality_csv(report))
-            out.print(f"wrote {csv_out}")
-
-    @job.command("wait")
-    def job_wait(
-        ctx: typer.Context,
-        name: str,
-        interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
-    ) -> None:
-        """Show a progress bar of labeled objects until the job ends (the server must be running)."""
-        dep = deployment(ctx)
-        info = jobs.describe_job(dep, name)
-        columns = (
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[status]}"),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns) as bar:
-            step = bar.add_task(name, total=info.object_count or None, status=info.status)
-            while True:
-                info = jobs.describe_job(dep, name)
-                c = info.counters
-                bar.update(
-                    step,
-                    total=info.object_count or None,
-                    completed=c.total_labeled + c.failed,
-                    status=info.status,
-                )
-                if info.status in jobs.ENDED:
-                    break
-                time.sleep(interval)
-        _show_job(info)
-        if info.status == "Failed":
-            raise typer.Exit(1)
+            if info.status in jobs.ENDED:
+                break
+            time.sleep(interval)
+    _show_job(info)
+    if info.status == "Failed":
+        raise typer.Exit(1)
