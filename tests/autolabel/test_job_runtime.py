@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from tests.support.factories import make_team, write_manifest
@@ -188,3 +189,51 @@ def test_console_shows_the_iterations(dep: Deployment) -> None:
         and "Iteration 1" in page.text
         and "validation" in page.text
     )
+
+
+def test_an_object_without_features_goes_to_people_and_the_job_completes(
+    dep: Deployment,
+) -> None:
+    workers = make_team(dep, workers=2)
+    root = dep.settings.data_dir.resolve()
+    colours = {"red": (220, 20, 20), "green": (20, 220, 20), "blue": (20, 20, 220)}
+    truth = [list(colours)[i % 3] for i in range(240)]
+    lines = []
+    for index, name in enumerate(truth):
+        path = root / "img" / f"{index:04d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (32, 32), colours[name]).save(path)
+        lines.append({"source-ref": str(path)})
+    job = jobs.create_job(
+        dep,
+        jobs.JobRequest(
+            name="colours",
+            manifest=str(write_manifest(root / "colours.manifest", lines)),
+            output=str(root / "out"),
+            task_type="image-classification",
+            team="radiologists",
+            labels=list(colours),
+            workers_per_object=2,
+            options={"auto_label": {"features": "fallback"}},
+        ),
+    )
+    (root / "img" / "0005.png").unlink()  # its features cannot be computed
+    run_job(dep, job.id, "test")
+    with dep.db.read() as conn:
+        state = conn.scalar(
+            select(DataObject.state).where(DataObject.job_id == job.id, DataObject.object_id == 5)
+        )
+    assert state == "queued"
+    for _ in range(60):
+        for worker in workers:
+            while (task := dispatch.next_task(dep, worker, "colours")) is not None:
+                label = truth[task.object_id]
+                dispatch.submit_answer(
+                    dep, worker, task.task_id, {"crowd-image-classifier": {"label": label}}
+                )
+        run_job(dep, job.id, "test")
+        if jobs.describe_job(dep, "colours").status != "InProgress":
+            break
+    done = jobs.describe_job(dep, "colours")
+    assert done.status == "Completed" and done.counters.machine_labeled > 0
+    assert done.counters.total_labeled == 240

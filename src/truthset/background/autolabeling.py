@@ -176,6 +176,9 @@ def _store_features(
                 for i, v in vectors.items()
             ],
         )
+        # No model can label an object it has no features of: people get it at once (and an
+        # unreadable image then fails the way it does in any job).
+        _release(conn, job_id, [i for i, v in vectors.items() if not v])
 
 
 def _release(conn: Connection, job_id: int, object_ids: list[int] | tuple[int, ...]) -> None:
