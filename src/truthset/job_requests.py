@@ -7,6 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
+from truthset.db.tables import Job
 from truthset.deployment import Deployment
 from truthset.errors import Invalid
 from truthset.labels import check_labels, label_names, parse_label_config
@@ -36,6 +39,8 @@ class JobRequest:
     max_concurrent_tasks: int = 1000
     ui_template: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    # A CreateLabelingJob request as sent (SageMaker API only), so DescribeLabelingJob returns it.
+    sagemaker_request: dict[str, Any] | None = None
 
 
 def _check_range(value: int, low: int, high: int, what: str) -> int:
@@ -102,9 +107,13 @@ def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]
         title=title,
         description=description,
         instructions=request.instructions,
-        options=request.options,
+        options=(
+            {**request.options, "sagemaker": request.sagemaker_request}
+            if request.sagemaker_request
+            else request.options
+        ),
     )
-    _check_auto_label(kind, request.options.get("auto_label"))
+    _check_options(dep, kind, request.options)
     check_job: Callable[[JobSpec], None] | None = getattr(kind, "check_job", None)
     if check_job is not None:
         check_job(spec)  # the task type's own rules, e.g. the label an audit job audits
@@ -129,13 +138,55 @@ def job_options(
     elif initial_model_job:
         raise Invalid("a warm-start job (initial_model_job) needs automated labeling switched on")
     if gold_ratio is not None:
-        if not 0 <= gold_ratio <= 1:
-            raise Invalid("the gold question share must be between 0 and 1")
         options["gold_ratio"] = gold_ratio
     return options
 
 
+def _check_options(dep: Deployment, kind: TaskType, options: dict[str, Any]) -> None:
+    """Every job option, however it came (CLI, console, REST, SageMaker): known keys, types
+    and ranges, so a bad value is refused at creation instead of failing the job later."""
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise Invalid(f"unknown job option {unknown[0]!r}; the options are {', '.join(OPTIONS)}")
+    audit = options.get("audit_label_attribute_name")
+    if audit is not None and not isinstance(audit, str):
+        raise Invalid("audit_label_attribute_name must be a label attribute name")
+    ratio = options.get("gold_ratio")
+    if ratio is not None and (_not_number(ratio) or not 0 <= ratio <= 1):
+        raise Invalid(
+            f"gold_ratio (the gold question share) must be between 0 and 1, got {ratio!r}"
+        )
+    for key, high in (("max_human_labeled", 2**31 - 1), ("max_percent_labeled", 100)):
+        value = options.get(key)
+        if value is not None and (
+            _not_number(value) or value != int(value) or not 1 <= value <= high
+        ):
+            raise Invalid(f"{key} must be a whole number between 1 and {high}, got {value!r}")
+    _check_auto_label(dep, kind, options.get("auto_label"))
+
+
+def _not_number(value: Any) -> bool:
+    return isinstance(value, bool) or not isinstance(value, int | float)
+
+
+def check_warm_start(dep: Deployment, name: Any, field: str) -> None:
+    """A warm start names an earlier job of this deployment (its model, if it made one)."""
+    if not isinstance(name, str) or not name:
+        raise Invalid(f"{field}: give the name of an earlier automated-labeling job")
+    with dep.db.read() as conn:
+        found = conn.scalar(select(Job.id).where(Job.name_key == name.lower()))
+    if found is None:
+        raise Invalid(f"{field}: no labeling job named {name!r} to warm-start the model from")
+
+
 AUTO_LABEL_TYPES = ("image-classification", "text-classification")
+OPTIONS = (
+    "audit_label_attribute_name",
+    "auto_label",
+    "gold_ratio",
+    "max_human_labeled",
+    "max_percent_labeled",
+)
 
 
 def auto_label_options(options: dict[str, Any]) -> dict[str, Any] | None:
@@ -146,7 +197,7 @@ def auto_label_options(options: dict[str, Any]) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else {}
 
 
-def _check_auto_label(kind: TaskType, options: Any) -> None:
+def _check_auto_label(dep: Deployment, kind: TaskType, options: Any) -> None:
     """Automated labeling: single-label image and text classification, as in Ground Truth."""
     if options is None or options is False:
         return
@@ -156,7 +207,12 @@ def _check_auto_label(kind: TaskType, options: Any) -> None:
         )
     if not isinstance(options, dict):
         raise Invalid('auto_label must be an object, e.g. {"target_accuracy": 0.95}')
-    options = options if isinstance(options, dict) else {}
+    unknown = sorted(set(options) - {"target_accuracy", "features", "initial_model_job"})
+    if unknown:
+        raise Invalid(
+            f"unknown auto_label setting {unknown[0]!r}; the settings are target_accuracy, "
+            "features and initial_model_job"
+        )
     target = options.get("target_accuracy", 0.95)
     if not isinstance(target, int | float) or not 0.5 <= float(target) < 1:
         raise Invalid(
@@ -164,3 +220,5 @@ def _check_auto_label(kind: TaskType, options: Any) -> None:
         )
     if options.get("features", "auto") not in ("auto", "embedding", "fallback"):
         raise Invalid("auto_label features must be auto, embedding or fallback")
+    if "initial_model_job" in options:
+        check_warm_start(dep, options["initial_model_job"], "auto_label initial_model_job")

@@ -173,7 +173,7 @@ def _insert_job(
         "task_time_limit": request.task_time_limit or kind.default_time_limit,
         "task_availability": request.task_availability,
         "max_concurrent_tasks": request.max_concurrent_tasks,
-        "options": json.dumps(request.options),
+        "options": json.dumps(spec.options),
         "status": "Initializing",
         "reference_code": secrets.token_hex(12),
         "object_count": count,

@@ -19,15 +19,18 @@ def check_name(value: str, what: str, max_length: int = 63) -> str:
     return value
 
 
-def check_label_attribute_name(value: str, needs_ref: bool, task_type: str) -> str:
-    """Checks a label attribute name, including the task type's `-ref` rule."""
-    check_name(value, "label attribute name", max_length=127)
+def check_label_attribute_name(
+    value: str, needs_ref: bool, task_type: str, what: str = "label attribute name"
+) -> str:
+    """Checks a label attribute name, including the `-ref` rule of the task type whose labels
+    it names."""
+    check_name(value, what, max_length=127)
     if value.endswith("-metadata"):
-        raise Invalid(f"label attribute name {value!r} must not end in '-metadata'")
+        raise Invalid(f"{what} {value!r} must not end in '-metadata'")
     if value in ("source", "source-ref"):
-        raise Invalid(f"label attribute name {value!r} is reserved")
+        raise Invalid(f"{what} {value!r} is reserved")
     if needs_ref and not value.endswith("-ref"):
-        raise Invalid(f"label attribute name {value!r} must end in '-ref' for {task_type} jobs")
+        raise Invalid(f"{what} {value!r} must end in '-ref' for {task_type} jobs")
     if not needs_ref and value.endswith("-ref"):
-        raise Invalid(f"label attribute name {value!r} must not end in '-ref' for {task_type} jobs")
+        raise Invalid(f"{what} {value!r} must not end in '-ref' for {task_type} jobs")
     return value

@@ -67,18 +67,26 @@ def test_create_then_describe_returns_what_was_sent(live: Live) -> None:
 
 def test_automated_labeling_is_switched_on_by_the_algorithm_config(live: Live) -> None:
     sm = live.client()
-    request = job_request(live, team(live))
+    workers_team = team(live)
+    earlier = unique("earlier")
+    make_job(live.dep, name=earlier, team=workers_team, objects=1)
+    model = "arn:aws:sagemaker:us-east-1:000000000000:model/{}-final-model"
+    request = job_request(live, workers_team)
     request["LabelingJobAlgorithmsConfig"] = {
         "LabelingJobAlgorithmSpecificationArn": "arn:aws:sagemaker:eu-west-1:027400017018:"
         "labeling-job-algorithm-specification/image-classification",
-        "InitialActiveLearningModelArn": "arn:aws:sagemaker:us-east-1:000000000000:model/earlier-final-model",
+        "InitialActiveLearningModelArn": model.format("no-such-job"),
     }
+    code, message = error_of(lambda: sm.create_labeling_job(**request))
+    assert code == "ValidationException"
+    assert message.startswith("LabelingJobAlgorithmsConfig.InitialActiveLearningModelArn: no ")
+    request["LabelingJobAlgorithmsConfig"]["InitialActiveLearningModelArn"] = model.format(earlier)
     sm.create_labeling_job(**request)
     name = request["LabelingJobName"]
     described = wait_for(live, name, "InProgress")
     assert described["LabelingJobAlgorithmsConfig"] == request["LabelingJobAlgorithmsConfig"]
     info = jobs.describe_job(live.dep, name)
-    assert info.options["auto_label"] == {"initial_model_job": "earlier"}
+    assert info.options["auto_label"] == {"initial_model_job": earlier}
 
 
 def test_jobs_made_elsewhere_are_described_too(live: Live) -> None:

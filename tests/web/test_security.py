@@ -171,6 +171,9 @@ def test_api_errors_for_bad_job_requests(client: TestClient, dep: Deployment) ->
         client.post("/api/v1/jobs", json={**body, "name": "bad name"}, headers=headers).status_code
         == 400
     )
+    for options in ({"gold_ratio": "abc"}, {"sagemaker": {"LabelAttributeName": "x"}}):
+        refused = client.post("/api/v1/jobs", json={**body, "options": options}, headers=headers)
+        assert refused.status_code == 400 and refused.json()["error"]["type"] == "invalid"
     assert client.get("/api/v1/jobs/missing", headers=headers).status_code == 404
     assert (
         client.post("/api/v1/teams", json={"name": "RADIOLOGISTS"}, headers=headers).status_code

@@ -1,4 +1,6 @@
-"""The background runner: a thread in each server process that steps the active jobs.
+"""The background runner steps the active jobs: consolidation, output, leases, automated
+labeling. `truthset serve` runs it in a process of its own next to each server (setting
+`background_process`; otherwise as a thread of the server process).
 
 Several processes may run; a job is worked on by one at a time, whichever holds its runner
 lease (a row update, so it works the same on SQLite and PostgreSQL).

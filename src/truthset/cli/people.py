@@ -122,7 +122,7 @@ def worker_create(
 
 @worker_app.command("disable")
 def worker_disable(ctx: typer.Context, email: str) -> None:
-    """Stop a worker from signing in; their sessions end at once."""
+    """Stop a worker from signing in; a running server ends their sessions within 5 seconds."""
     user = workforce.set_disabled(deployment(ctx), email, True)
     out.print(f"{user.email} is {user.status}")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from truthset.consolidation.masks import MaskError, parse_hex_color
 from truthset.errors import Invalid
-from truthset.names import check_name
+from truthset.names import check_label_attribute_name
 from truthset.tasktypes.base import JobSpec
 from truthset.tasktypes.images import is_number
 
@@ -35,17 +35,9 @@ def check_audit_job(job: JobSpec, task_type: str, mask: bool) -> None:
     """The audited label's name: a valid attribute name, `-ref` exactly when it names a mask,
     and not the name this job writes its labels under (reference 2.1)."""
     audited = audited_attribute(job)
-    check_name(audited, "audited label attribute name", max_length=127)
-    if mask and not audited.endswith("-ref"):
-        raise Invalid(
-            f"audited label attribute name {audited!r} must end in '-ref': "
-            f"{task_type} jobs audit semantic segmentation labels"
-        )
-    if not mask and audited.endswith("-ref"):
-        raise Invalid(
-            f"audited label attribute name {audited!r} must not end in '-ref': "
-            f"{task_type} jobs audit bounding box labels"
-        )
+    source = "semantic-segmentation" if mask else "bounding-box"
+    what = f"audited label attribute name ({task_type} jobs audit {source} labels):"
+    check_label_attribute_name(audited, mask, source, what)
     if audited == job.label_attribute_name:
         raise Invalid(
             f"the label attribute name must differ from the audited one ({audited!r}); "

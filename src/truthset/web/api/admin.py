@@ -45,7 +45,8 @@ def get_team(name: str, _admin: AdminUser, dep: DeploymentDep) -> TeamDetailOut:
 
 @router.delete("/teams/{name}", status_code=204)
 def delete_team(name: str, _admin: AdminUser, dep: DeploymentDep) -> None:
-    """409 while the team has running jobs."""
+    """409 while the team has jobs (running or ended: the jobs keep the team they were sent
+    to)."""
     workforce.delete_team(dep, name)
 
 
@@ -73,7 +74,8 @@ def remove_member(name: str, email: str, _admin: AdminUser, dep: DeploymentDep) 
 
 @router.post("/workers/{email}/disable", response_model=UserOut)
 def disable_worker(email: str, _admin: AdminUser, dep: DeploymentDep) -> UserOut:
-    """A disabled worker cannot sign in; their sessions and tokens end at once."""
+    """A disabled worker cannot sign in; their sessions and tokens end at once (other server
+    processes, and a disable from the CLI, are seen within 5 seconds)."""
     user = workforce.set_disabled(dep, email, True)
     return UserOut(
         email=user.email, is_admin=user.is_admin, status=user.status, worker_id=user.worker_id
@@ -91,7 +93,12 @@ def enable_worker(email: str, _admin: AdminUser, dep: DeploymentDep) -> UserOut:
 @router.post("/jobs", response_model=JobOut, status_code=201)
 def create_job(body: JobIn, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
     """Checks the whole manifest (400 listing bad lines, nothing created), then stores the
-    objects in the background: the job is Initializing until they are in."""
+    objects in the background: the job is Initializing until they are in. `options` (each
+    checked, 400 naming a bad one): `gold_ratio` (share of each worker's tasks that are gold
+    questions, 0-1), `auto_label` (`{"target_accuracy": 0.95, "features":
+    "auto|embedding|fallback", "initial_model_job": NAME}`), `max_human_labeled` and
+    `max_percent_labeled` (stop the job there, as Ground Truth's StoppingConditions),
+    `audit_label_attribute_name` (verification and adjustment jobs)."""
     request = jobs.JobRequest(**body.model_dump())
     return JobOut.of(jobs.create_job(dep, request, import_now=False))
 
@@ -121,5 +128,6 @@ def job_quality(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobQualityO
 
 @router.post("/jobs/{name}/stop", response_model=JobOut)
 def stop_job(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
-    """Stopping -> Stopped, with the results so far written. 409 if already ended."""
+    """Stopping -> Stopped, with the results so far written. 409 if the job is already
+    stopping or has ended."""
     return JobOut.of(jobs.stop_job(dep, name))

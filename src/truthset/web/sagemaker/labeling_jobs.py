@@ -11,6 +11,7 @@ from truthset import jobs, workforce
 from truthset.background.autolabeling import final_model
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, StorageError
+from truthset.job_requests import check_warm_start
 from truthset.jobs import JobInfo, JobRequest
 from truthset.names import check_label_attribute_name
 from truthset.storage.base import join
@@ -158,12 +159,11 @@ def create_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, An
         task_availability=human.get("TaskAvailabilityLifetimeInSeconds", DEFAULT_AVAILABILITY),
         max_concurrent_tasks=human.get("MaxConcurrentTaskCount", DEFAULT_CONCURRENT),
         ui_template=_ui_template(dep, human["UiConfig"]),
-        # The request as sent, so DescribeLabelingJob returns it.
         options={
-            "sagemaker": params,
             **_stopping(params.get("StoppingConditions", {})),
-            **_auto_label(params, kind),
+            **_auto_label(dep, params, kind),
         },
+        sagemaker_request=params,
     )
     job = jobs.create_job(dep, request, import_now=False)
     return {"LabelingJobArn": arns.job_arn(dep.settings, job.name)}
@@ -176,7 +176,7 @@ _ALGORITHMS = {
 }
 
 
-def _auto_label(params: dict[str, Any], kind: TaskType) -> dict[str, Any]:
+def _auto_label(dep: Deployment, params: dict[str, Any], kind: TaskType) -> dict[str, Any]:
     """LabelingJobAlgorithmsConfig as the job's automated-labeling option."""
     config = params.get("LabelingJobAlgorithmsConfig")
     if config is None:
@@ -198,9 +198,9 @@ def _auto_label(params: dict[str, Any], kind: TaskType) -> dict[str, Any]:
         )
     options: dict[str, Any] = {}
     if initial := config.get("InitialActiveLearningModelArn"):
-        options["initial_model_job"] = arns.model_job_name(
-            initial, "LabelingJobAlgorithmsConfig.InitialActiveLearningModelArn"
-        )
+        field = "LabelingJobAlgorithmsConfig.InitialActiveLearningModelArn"
+        options["initial_model_job"] = arns.model_job_name(initial, field)
+        check_warm_start(dep, options["initial_model_job"], field)
     return {"auto_label": options}
 
 
