@@ -132,6 +132,18 @@ class TaskType(Protocol):
         ...
 
 
+def basic_task_input(job: JobSpec, task_object: str) -> dict[str, Any]:
+    """`task.input` of the built-in templates: the object (a signed media URL or a text), the
+    job's labels and its instructions."""
+    return {
+        "taskObject": task_object,
+        "labels": job.labels,
+        "header": job.title,
+        "shortInstructions": job.description,
+        "fullInstructions": job.instructions,
+    }
+
+
 def load_template(filename: str) -> str:
     return (TEMPLATES / filename).read_text()
 

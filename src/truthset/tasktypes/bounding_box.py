@@ -16,12 +16,11 @@ from truthset.tasktypes.base import (
     ConsolidationContext,
     JobSpec,
     ObjectAnswers,
-    ObjectLabel,
     Signer,
-    load_template,
     round_confidence,
 )
 from truthset.tasktypes.images import (
+    ImageTask,
     Size,
     adjustment_status,
     class_map,
@@ -75,7 +74,7 @@ def read_boxes(job: JobSpec, answer: Any, adjustment: bool = False) -> BoxAnswer
 
 
 @dataclass(frozen=True)
-class BoundingBox:
+class BoundingBox(ImageTask):
     name: str = "bounding-box"
     gt_type: str = "groundtruth/object-detection"
     input_key: str = "source-ref"
@@ -87,9 +86,6 @@ class BoundingBox:
     default_time_limit: int = 3600
     joint: bool = False
     adjustment: bool = False
-
-    def template(self) -> str:
-        return load_template(self.template_file)
 
     def check_job(self, job: JobSpec) -> None:
         if self.adjustment:
@@ -108,16 +104,6 @@ class BoundingBox:
     def validate_answer(self, job: JobSpec, answer: dict[str, Any]) -> dict[str, Any]:
         read_boxes(job, answer, self.adjustment)
         return answer
-
-    def answer_code(self, job: JobSpec, answer: dict[str, Any]) -> str | None:
-        return None
-
-    def consolidate(
-        self, job: JobSpec, objects: list[ObjectAnswers], context: ConsolidationContext
-    ) -> list[ObjectLabel]:
-        return [
-            ObjectLabel(obj.object_id, self.label_content(job, obj, context)) for obj in objects
-        ]
 
     def label_content(
         self, job: JobSpec, obj: ObjectAnswers, context: ConsolidationContext

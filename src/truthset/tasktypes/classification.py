@@ -18,6 +18,7 @@ from truthset.tasktypes.base import (
     ObjectAnswers,
     ObjectLabel,
     Signer,
+    basic_task_input,
     creation_date,
     load_template,
     round_confidence,
@@ -65,6 +66,12 @@ def machine_label(
     return ObjectLabel(object_id, {attr: k, f"{attr}-metadata": meta}, machine=True)
 
 
+def _task_input(input_key: str, job: JobSpec, line: dict[str, Any], sign: Signer) -> dict[str, Any]:
+    """An image (signed) or a text to classify, with the job's labels and instructions."""
+    target = line[input_key]
+    return basic_task_input(job, sign(target) if input_key == "source-ref" else target)
+
+
 @dataclass(frozen=True)
 class SingleLabel:
     """One label per object: `crowd-image-classifier` or `crowd-classifier`."""
@@ -84,14 +91,7 @@ class SingleLabel:
         return load_template(self.template_file)
 
     def task_input(self, job: JobSpec, line: dict[str, Any], sign: Signer) -> dict[str, Any]:
-        target = line[self.input_key]
-        return {
-            "taskObject": sign(target) if self.input_key == "source-ref" else target,
-            "labels": job.labels,
-            "header": job.title,
-            "shortInstructions": job.description,
-            "fullInstructions": job.instructions,
-        }
+        return _task_input(self.input_key, job, line, sign)
 
     def validate_answer(self, job: JobSpec, answer: dict[str, Any]) -> dict[str, Any]:
         name, value = _single_answer(answer)
@@ -173,7 +173,7 @@ class MultiLabel:
         return load_template(self.template_file)
 
     def task_input(self, job: JobSpec, line: dict[str, Any], sign: Signer) -> dict[str, Any]:
-        return SingleLabel.task_input(self, job, line, sign)  # type: ignore[arg-type]
+        return _task_input(self.input_key, job, line, sign)
 
     def validate_answer(self, job: JobSpec, answer: dict[str, Any]) -> dict[str, Any]:
         name, value = _single_answer(answer)

@@ -16,7 +16,17 @@ from datetime import datetime
 from typing import Any
 
 from truthset.errors import Invalid
-from truthset.tasktypes.base import JobSpec, Signer, WorkerAnswer, creation_date
+from truthset.tasktypes.base import (
+    ConsolidationContext,
+    JobSpec,
+    ObjectAnswers,
+    ObjectLabel,
+    Signer,
+    WorkerAnswer,
+    basic_task_input,
+    creation_date,
+    load_template,
+)
 
 # JPEG and WebP cannot be larger; PNG could, but no browser decodes such an image.
 MAX_SIDE = 65_535
@@ -106,13 +116,7 @@ def _element_value(content: dict[str, Any]) -> dict[str, Any]:
 
 
 def image_task_input(job: JobSpec, line: dict[str, Any], sign: Signer) -> dict[str, Any]:
-    return {
-        "taskObject": sign(line["source-ref"]),
-        "labels": job.labels,
-        "header": job.title,
-        "shortInstructions": job.description,
-        "fullInstructions": job.instructions,
-    }
+    return basic_task_input(job, sign(line["source-ref"]))
 
 
 def label_metadata(job: JobSpec, gt_type: str, now: datetime, **fields: Any) -> dict[str, Any]:
@@ -128,3 +132,32 @@ def label_metadata(job: JobSpec, gt_type: str, now: datetime, **fields: Any) -> 
 def class_map(job: JobSpec, class_ids: list[int]) -> dict[str, str]:
     """Ground Truth's `class-map`: the classes the label uses, by index in the job's labels."""
     return {str(k): job.labels[k] for k in sorted(set(class_ids))}
+
+
+class ImageTask:
+    """What the image annotation task types (boxes, masks, keypoints, polygons) share: the image
+    as task input, no answer code (no worker-skill model), and each object labeled from its own
+    answers by the task type's `label_content`."""
+
+    template_file: str
+
+    def template(self) -> str:
+        return load_template(self.template_file)
+
+    def task_input(self, job: JobSpec, line: dict[str, Any], sign: Signer) -> dict[str, Any]:
+        return image_task_input(job, line, sign)
+
+    def answer_code(self, job: JobSpec, answer: dict[str, Any]) -> str | None:
+        return None
+
+    def consolidate(
+        self, job: JobSpec, objects: list[ObjectAnswers], context: ConsolidationContext
+    ) -> list[ObjectLabel]:
+        return [
+            ObjectLabel(obj.object_id, self.label_content(job, obj, context)) for obj in objects
+        ]
+
+    def label_content(
+        self, job: JobSpec, obj: ObjectAnswers, context: ConsolidationContext
+    ) -> dict[str, Any]:
+        raise NotImplementedError

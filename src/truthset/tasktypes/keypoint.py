@@ -21,18 +21,15 @@ from truthset.tasktypes.base import (
     ConsolidationContext,
     JobSpec,
     ObjectAnswers,
-    ObjectLabel,
-    Signer,
-    load_template,
     round_confidence,
 )
 from truthset.tasktypes.images import (
+    ImageTask,
     Size,
     class_map,
     consensus_size,
     element_output,
     image_size_entry,
-    image_task_input,
     is_number,
     label_metadata,
     read_label,
@@ -78,38 +75,23 @@ def read_points(job: JobSpec, answer: Any) -> PointAnswer:
 
 
 @dataclass(frozen=True)
-class Keypoint:
+class Keypoint(ImageTask):
     name: str = "keypoint"
     gt_type: str = "truthset/keypoint"
     input_key: str = "source-ref"
     # Not one of Ground Truth's built-in Lambdas: the name selects this task type in truthset's
     # SageMaker-compatible API only.
     lambda_suffix: str = "Keypoint"
+    template_file: str = "keypoint.liquid"
     min_labels: int = 1
     needs_ref: bool = False
     default_workers: int = 3
     default_time_limit: int = 3600
     joint: bool = False
 
-    def template(self) -> str:
-        return load_template("keypoint.liquid")
-
-    def task_input(self, job: JobSpec, line: dict[str, Any], sign: Signer) -> dict[str, Any]:
-        return image_task_input(job, line, sign)
-
     def validate_answer(self, job: JobSpec, answer: dict[str, Any]) -> dict[str, Any]:
         read_points(job, answer)
         return answer
-
-    def answer_code(self, job: JobSpec, answer: dict[str, Any]) -> str | None:
-        return None
-
-    def consolidate(
-        self, job: JobSpec, objects: list[ObjectAnswers], context: ConsolidationContext
-    ) -> list[ObjectLabel]:
-        return [
-            ObjectLabel(obj.object_id, self.label_content(job, obj, context)) for obj in objects
-        ]
 
     def label_content(
         self, job: JobSpec, obj: ObjectAnswers, context: ConsolidationContext

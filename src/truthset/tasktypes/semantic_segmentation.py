@@ -34,12 +34,11 @@ from truthset.tasktypes.base import (
     ConsolidationContext,
     JobSpec,
     ObjectAnswers,
-    ObjectLabel,
     Signer,
-    load_template,
     round_confidence,
 )
 from truthset.tasktypes.images import (
+    ImageTask,
     Size,
     adjustment_status,
     consensus_size,
@@ -149,7 +148,7 @@ def read_mask(job: JobSpec, answer: Any, adjustment: bool = False) -> MaskAnswer
 
 
 @dataclass(frozen=True)
-class SemanticSegmentation:
+class SemanticSegmentation(ImageTask):
     name: str = "semantic-segmentation"
     gt_type: str = "groundtruth/semantic-segmentation"
     input_key: str = "source-ref"
@@ -163,9 +162,6 @@ class SemanticSegmentation:
     # Answers are whole PNG masks: consolidate a few objects at a time to bound memory.
     consolidation_batch: int = 20
     adjustment: bool = False
-
-    def template(self) -> str:
-        return load_template(self.template_file)
 
     def check_job(self, job: JobSpec) -> None:
         if len(job.labels) > len(PALETTE):
@@ -193,16 +189,6 @@ class SemanticSegmentation:
     def validate_answer(self, job: JobSpec, answer: dict[str, Any]) -> dict[str, Any]:
         read_mask(job, answer, self.adjustment)
         return answer
-
-    def answer_code(self, job: JobSpec, answer: dict[str, Any]) -> str | None:
-        return None
-
-    def consolidate(
-        self, job: JobSpec, objects: list[ObjectAnswers], context: ConsolidationContext
-    ) -> list[ObjectLabel]:
-        return [
-            ObjectLabel(obj.object_id, self.label_content(job, obj, context)) for obj in objects
-        ]
 
     def label_content(
         self, job: JobSpec, obj: ObjectAnswers, context: ConsolidationContext
