@@ -5,7 +5,7 @@
 // Gestures: a drag on the image draws a box with the current label; a click selects the box under
 // the pointer; a drag on the selected box moves it; the handles of the selected (or hovered) box
 // resize it. Boxes always stay inside the image.
-import { ImageAnnotatorElement } from "./image-annotator.js";
+import { ShapeListAnnotator } from "./image-annotator.js";
 import { nextSelection } from "./image-input.js";
 import {
   HIT_RADIUS,
@@ -49,13 +49,14 @@ export function boxesFromInitialValue(value, width, height) {
   return boxes;
 }
 
-class CrowdBoundingBox extends ImageAnnotatorElement {
+class CrowdBoundingBox extends ShapeListAnnotator {
   constructor() {
     super();
     this.boxes = [];
-    this.selected = -1;
-    this.hovered = -1;
-    this.drag = null;
+  }
+
+  get shapes() {
+    return this.boxes;
   }
 
   get hints() {
@@ -80,9 +81,7 @@ class CrowdBoundingBox extends ImageAnnotatorElement {
 
   restore(state) {
     this.boxes = state.boxes.map((box) => ({ ...box }));
-    this.selected = -1;
-    this.hovered = -1;
-    this.drag = null;
+    this.clearSelection();
   }
 
   applyInitialValue(value) {
@@ -109,22 +108,6 @@ class CrowdBoundingBox extends ImageAnnotatorElement {
         b.left + b.width > width || b.top + b.height > height,
     );
     return bad < 0 ? null : `Box ${bad + 1} is not inside the image: adjust or delete it.`;
-  }
-
-  labelInUse(name) {
-    return this.boxes.some((box) => box.label === name);
-  }
-
-  labelCounts() {
-    return this.labels.map((name) => this.boxes.filter((box) => box.label === name).length);
-  }
-
-  activeLabel() {
-    return this.selected >= 0 ? this.labels.indexOf(this.boxes[this.selected].label) : this.currentLabel;
-  }
-
-  get hasSelection() {
-    return this.selected >= 0;
   }
 
   shapeItems() {

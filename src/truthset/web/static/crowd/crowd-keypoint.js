@@ -2,7 +2,7 @@
 // Output (ground-truth.md 8.3): {inputImageProperties: {height, width}, keypoints: [{label, x, y}],
 // initialValueModified?}. A point is the whole original pixel it marks: x in 0..width-1,
 // y in 0..height-1 (the marker is drawn on that pixel's centre).
-import { ImageAnnotatorElement } from "./image-annotator.js";
+import { ShapeListAnnotator } from "./image-annotator.js";
 import { nextSelection } from "./image-input.js";
 import { HIT_RADIUS, clamp, drawCrosshair, drawLabelTag, drawVertex } from "./image-shapes.js";
 
@@ -22,13 +22,14 @@ export function pointsFromInitialValue(value, width, height) {
     }));
 }
 
-class CrowdKeypoint extends ImageAnnotatorElement {
+class CrowdKeypoint extends ShapeListAnnotator {
   constructor() {
     super();
     this.points = [];
-    this.selected = -1;
-    this.hovered = -1;
-    this.drag = null;
+  }
+
+  get shapes() {
+    return this.points;
   }
 
   get hints() {
@@ -51,9 +52,7 @@ class CrowdKeypoint extends ImageAnnotatorElement {
 
   restore(state) {
     this.points = state.points.map((point) => ({ ...point }));
-    this.selected = -1;
-    this.hovered = -1;
-    this.drag = null;
+    this.clearSelection();
   }
 
   applyInitialValue(value) {
@@ -63,23 +62,6 @@ class CrowdKeypoint extends ImageAnnotatorElement {
 
   outputValue() {
     return { keypoints: this.points.map((p) => ({ label: p.label, x: p.x, y: p.y })) };
-  }
-
-  labelInUse(name) {
-    return this.points.some((point) => point.label === name);
-  }
-
-  labelCounts() {
-    return this.labels.map((name) => this.points.filter((point) => point.label === name).length);
-  }
-
-  activeLabel() {
-    const point = this.points[this.selected];
-    return point ? this.labels.indexOf(point.label) : this.currentLabel;
-  }
-
-  get hasSelection() {
-    return this.selected >= 0;
   }
 
   shapeItems() {

@@ -9,7 +9,7 @@
 // inside larger regions); a click on a polygon's outline selects it. On the selected polygon: drag
 // a vertex to move it, drag an edge to insert a vertex, Alt+click a vertex to remove it, drag
 // inside to move the polygon (Shift+click there starts a new polygon instead).
-import { ImageAnnotatorElement } from "./image-annotator.js";
+import { ShapeListAnnotator } from "./image-annotator.js";
 import { nextSelection } from "./image-input.js";
 import {
   HIT_RADIUS,
@@ -47,14 +47,15 @@ function copyPolygons(polygons) {
   return polygons.map((p) => ({ label: p.label, vertices: p.vertices.map((v) => ({ x: v.x, y: v.y })) }));
 }
 
-class CrowdPolygon extends ImageAnnotatorElement {
+class CrowdPolygon extends ShapeListAnnotator {
   constructor() {
     super();
     this.polygons = [];
-    this.selected = -1;
-    this.hovered = -1;
     this.draft = null;
-    this.drag = null;
+  }
+
+  get shapes() {
+    return this.polygons;
   }
 
   get hints() {
@@ -78,9 +79,7 @@ class CrowdPolygon extends ImageAnnotatorElement {
 
   restore(state) {
     this.polygons = copyPolygons(state.polygons);
-    this.selected = -1;
-    this.hovered = -1;
-    this.drag = null;
+    this.clearSelection();
   }
 
   applyInitialValue(value) {
@@ -95,23 +94,6 @@ class CrowdPolygon extends ImageAnnotatorElement {
   validateAnnotations() {
     if (!this.draft) return null;
     return "Finish the polygon you are drawing (click its first point or press Enter), or press Esc to discard it.";
-  }
-
-  labelInUse(name) {
-    return this.polygons.some((polygon) => polygon.label === name);
-  }
-
-  labelCounts() {
-    return this.labels.map((name) => this.polygons.filter((p) => p.label === name).length);
-  }
-
-  activeLabel() {
-    const polygon = this.polygons[this.selected];
-    return polygon ? this.labels.indexOf(polygon.label) : this.currentLabel;
-  }
-
-  get hasSelection() {
-    return this.selected >= 0;
   }
 
   shapeItems() {

@@ -473,3 +473,40 @@ export class ImageAnnotatorElement extends ImageInputElement {
     this.$(".hints").innerHTML = all.map(([keys, what]) => `<span>${keys} ${what}</span>`).join("");
   }
 }
+
+/** A tool whose annotations are a list of labeled shapes (boxes, keypoints, polygons), given by
+ * the subclass's `shapes` getter: label use, label counts, the picker's active label and the
+ * selection follow from that list. */
+export class ShapeListAnnotator extends ImageAnnotatorElement {
+  constructor() {
+    super();
+    this.clearSelection();
+  }
+
+  get shapes() {
+    return [];
+  }
+
+  clearSelection() {
+    this.selected = -1;
+    this.hovered = -1;
+    this.drag = null;
+  }
+
+  labelInUse(name) {
+    return this.shapes.some((shape) => shape.label === name);
+  }
+
+  labelCounts() {
+    return this.labels.map((name) => this.shapes.filter((shape) => shape.label === name).length);
+  }
+
+  activeLabel() {
+    const shape = this.shapes[this.selected];
+    return shape ? this.labels.indexOf(shape.label) : this.currentLabel;
+  }
+
+  get hasSelection() {
+    return this.selected >= 0;
+  }
+}
