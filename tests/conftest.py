@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying to reach Google's hosts, which
@@ -30,11 +32,19 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture
+def no_page_errors(page: Page) -> Iterator[None]:
+    """Fails the test when the page throws an uncaught error (use with `usefixtures`)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield
+    assert errors == []
+
+
 # --- deployments on SQLite and PostgreSQL -------------------------------------------------
 
 import shutil as _shutil  # noqa: E402
 import uuid  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
 from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from truthset import dispatch, jobs
 from truthset.db.tables import Annotation, Job
 from truthset.workforce import UserInfo
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 
 MOODS = ["negative", "positive", "neutral"]
 REVIEWS = {
@@ -46,14 +46,6 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.1)
-
-
-@pytest.fixture(autouse=True)
-def no_page_errors(page: Page) -> Iterator[None]:
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield
-    assert errors == []
 
 
 def create_job(live: Live, name: str, task: str, texts: list[str], **values: Any) -> jobs.JobInfo:

@@ -26,7 +26,6 @@ from tests.crowd.test_image_viewport_support import (
     Screen,
     encode,
     marker_on_screen,
-    no_page_errors,  # noqa: F401
     open_tool,
     serve_images,  # noqa: F401
     street_scene,
@@ -35,7 +34,7 @@ from tests.crowd.test_image_viewport_support import (
     value,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 
 TAG = "crowd-bounding-box"
 LABELS = ["car", "pedestrian", "bicycle", "traffic light"]

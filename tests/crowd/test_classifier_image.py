@@ -6,7 +6,7 @@ import base64
 import html
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 
 CrowdPage = Callable[[str], Page]
 
@@ -47,14 +47,6 @@ def flat_image(width: int, height: int, color: str = "#64748b") -> str:
 
 def attr(value: Any) -> str:
     return html.escape(json.dumps(value), quote=True)
-
-
-@pytest.fixture(autouse=True)
-def no_page_errors(page: Page) -> Iterator[None]:
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield
-    assert errors == []
 
 
 CATEGORIES = ["Pneumothorax", "No pneumothorax", "Not diagnostic", "Other finding"]

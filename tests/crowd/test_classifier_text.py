@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 
 CrowdPage = Callable[[str], Page]
 
@@ -30,14 +30,6 @@ REPORT = "\n\n".join(
 )
 
 FINDINGS = ["Pneumonia", "Pleural effusion", "Cardiomegaly", "Pneumothorax", "Fracture"]
-
-
-@pytest.fixture(autouse=True)
-def no_page_errors(page: Page) -> Iterator[None]:
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield
-    assert errors == []
 
 
 def text_page(crowd_page: CrowdPage, tag: str, extra: str = "", inner: str = "") -> Page:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from playwright.sync_api import Page
 
 from .test_entity_annotation import SELECT_JS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 
 # The whitespace the element trims: JavaScript's `\s`, spelled out.
 WHITESPACE = set(
@@ -129,14 +129,6 @@ def text_with_spans(draw: st.DrawFn) -> tuple[Text, list[tuple[str, int, int]]]:
         last = draw(st.integers(first + 1, n))
         spans.append((draw(st.sampled_from(["A", "B"])), first, last))
     return text, spans
-
-
-@pytest.fixture(autouse=True)
-def no_page_errors(page: Page) -> Iterator[None]:
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield
-    assert errors == []
 
 
 @pytest.fixture

@@ -21,14 +21,13 @@ from tests.crowd.test_image_viewport_support import (
     Screen,
     encode,
     marker_on_screen,
-    no_page_errors,  # noqa: F401
     open_tool,
     serve_images,  # noqa: F401
     street_scene,
     value,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 
 TAG = "crowd-bounding-box"
 LABELS = ["car", "pedestrian"]

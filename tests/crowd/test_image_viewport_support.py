@@ -82,14 +82,6 @@ def serve_images() -> Iterator[ImageServer]:
     server.close()
 
 
-@pytest.fixture(autouse=True)
-def no_page_errors(page: Page) -> Iterator[None]:
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield
-    assert errors == []
-
-
 def attr(value: Any) -> str:
     """An attribute value the way a Liquid template writes it (`| to_json | escape`)."""
     return html.escape(json.dumps(value), quote=True)

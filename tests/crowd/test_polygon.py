@@ -17,7 +17,6 @@ from tests.crowd.test_image_viewport_support import (
     CrowdPage,
     ImageServer,
     Screen,
-    no_page_errors,  # noqa: F401
     open_tool,
     serve_images,  # noqa: F401
     street_scene,
@@ -26,7 +25,7 @@ from tests.crowd.test_image_viewport_support import (
     value,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 
 TAG = "crowd-polygon"
 LABELS = ["building", "road", "vehicle"]

@@ -22,7 +22,6 @@ from tests.crowd.test_image_viewport_support import (
     ImageServer,
     Screen,
     encode,
-    no_page_errors,  # noqa: F401
     open_tool,
     serve_images,  # noqa: F401
     street_scene,
@@ -31,7 +30,7 @@ from tests.crowd.test_image_viewport_support import (
     value,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 
 TAG = "crowd-semantic-segmentation"
 LABELS = ["sky", "building", "road", "vehicle"]

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from PIL import Image
 from playwright.sync_api import Page
 
-from tests.crowd.test_image_viewport_support import CrowdPage, no_page_errors  # noqa: F401
+from tests.crowd.test_image_viewport_support import CrowdPage
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
 
 COLORS = [
     (0, 0, 0, 0),
