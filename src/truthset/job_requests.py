@@ -159,7 +159,7 @@ def _check_options(dep: Deployment, kind: TaskType, options: dict[str, Any]) -> 
     for key, high in (("max_human_labeled", 2**31 - 1), ("max_percent_labeled", 100)):
         value = options.get(key)
         if value is not None and (
-            _not_number(value) or value != int(value) or not 1 <= value <= high
+            _not_number(value) or not 1 <= value <= high or value != int(value)
         ):
             raise Invalid(f"{key} must be a whole number between 1 and {high}, got {value!r}")
     _check_auto_label(dep, kind, options.get("auto_label"))

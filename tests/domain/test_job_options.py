@@ -40,6 +40,7 @@ def request(**options: Any) -> JobRequest:
             "max_percent_labeled must be a whole number between 1 and 100",
         ),
         ({"max_percent_labeled": 50.5}, "max_percent_labeled"),
+        ({"max_human_labeled": float("inf")}, "max_human_labeled"),
         ({"audit_label_attribute_name": 3}, "audit_label_attribute_name"),
         ({"auto_label": {"target": 0.9}}, "unknown auto_label setting 'target'"),
         ({"auto_label": {"target_accuracy": 1.0}}, "target accuracy must be at least 0.5"),
