@@ -248,12 +248,12 @@ def _loop_state(
     vectors = _vectors(found if ready else [], row_of)
     spec = job_spec(job)
     human, machine = _labels(spec, stored, votes, row_of)
-    no_features = {row_of[o] for o, _, v in found if ready and not v and o in row_of}
     return LoopState(
         features=autolabel.Features(found[0][1] if found else "none", vectors),
         n_classes=len(spec.labels),
         human_labels=human,
-        released={row_of[o] for o, s in stored.items() if s.state in RELEASED} | no_features,
+        # Objects without features were handed to people when their features were stored.
+        released={row_of[o] for o, s in stored.items() if s.state in RELEASED},
         validation={row_of[o] for o, s in stored.items() if s.validation},
         machine_labels=machine,
         failed=frozenset(row_of[o] for o, s in stored.items() if s.state == "failed"),
