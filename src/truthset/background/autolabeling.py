@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -377,22 +378,29 @@ def _apply(dep: Deployment, job: Any, ids: list[int], decision: Decision) -> Non
                 )
                 .values(validation=True)
             )
-        number = _record_number(conn, job.id, decision)
-        model = decision.model.to_bytes() if decision.model else None
-        conn.execute(
-            insert(AutolabelIteration).values(
-                job_id=job.id,
-                iteration=number,
-                created_at=now,
-                record=json.dumps({"step": decision.step, **record}),
-                model=model,
-            )
-        )
+        number = _store_record(conn, job.id, decision, record, now)
         if labels:
             conn.execute(
                 update(Job).where(Job.id == job.id).values(label_version=Job.label_version + 1)
             )
     _write_files(dep, job, number, {"step": decision.step, **record}, labels)
+
+
+def _store_record(
+    conn: Connection, job_id: int, decision: Decision, record: dict[str, Any], now: datetime
+) -> int:
+    """Stores the decision's record and model under the next number; returns the number."""
+    number = _record_number(conn, job_id, decision)
+    conn.execute(
+        insert(AutolabelIteration).values(
+            job_id=job_id,
+            iteration=number,
+            created_at=now,
+            record=json.dumps({"step": decision.step, **record}),
+            model=decision.model.to_bytes() if decision.model else None,
+        )
+    )
+    return number
 
 
 def _record_number(conn: Connection, job_id: int, decision: Decision) -> int:

@@ -77,11 +77,7 @@ def consolidate_boxes(
     workers = np.array([w for w, answer in enumerate(rows) for _ in answer], dtype=np.intp)
     if len(workers) == 0:
         return []
-    table = np.array([row for answer in rows for row in answer], dtype=np.float64)
-    labels = table[:, 0].astype(np.intp)
-    edges = np.column_stack(
-        [table[:, 1], table[:, 2], table[:, 1] + table[:, 3], table[:, 2] + table[:, 4]]
-    )
+    labels, edges = _labels_and_edges(rows)
     clusters = cluster_annotations(workers, labels, pairwise_iou(edges), iou_threshold)
     kept = [c for c in clusters if keep_cluster(len(c), n_workers, min_share)]
     if not kept:
@@ -105,6 +101,17 @@ def consolidate_boxes(
         for i, (label, count) in enumerate(votes)
     ]
     return sorted(boxes, key=lambda b: (b.top, b.left, b.width, b.height, b.class_id))
+
+
+def _labels_and_edges(
+    rows: list[list[tuple[float, ...]]],
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """Every worker's boxes in one table: class ids, and edges ``(left, top, right, bottom)``."""
+    table = np.array([row for answer in rows for row in answer], dtype=np.float64)
+    edges = np.column_stack(
+        [table[:, 1], table[:, 2], table[:, 1] + table[:, 3], table[:, 2] + table[:, 4]]
+    )
+    return table[:, 0].astype(np.intp), edges
 
 
 def pairwise_iou(edges: NDArray[np.float64]) -> NDArray[np.float64]:
