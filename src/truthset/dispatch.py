@@ -109,8 +109,21 @@ def _seen_by(user_id: int) -> Any:
     )
 
 
+class _WindowFilled(Exception):
+    """Another worker's lease filled the last free place in the window first (PostgreSQL)."""
+
+
 def next_task(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | None:
     """Leases one task of the job to the worker, or None when nothing is left for them."""
+    for _ in range(3):
+        try:
+            return _lease_next(dep, user, job_name)
+        except _WindowFilled:
+            continue  # rolled back; the next try sees the window full and leases elsewhere
+    return None
+
+
+def _lease_next(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | None:
     now = dep.clock.now()
     dialect = "sqlite" if dep.db.is_sqlite else "postgresql"
     with dep.db.write() as conn:
@@ -136,11 +149,12 @@ def next_task(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | No
                 first.id, job, first.object_id, line or "{}", first.leased_at, first.expires_at
             )
         params = {"p_job": job.id, "p_user": user.id, "p_n": job.workers_per_object, "p_now": now}
-        candidate = (
-            _lease_gold_object(dep, conn, job, params)
-            or _lease_open_object(conn, dialect, params)
-            or _open_next_object(conn, dialect, params)
+        candidate = _lease_gold_object(dep, conn, job, params) or _lease_open_object(
+            conn, dialect, params
         )
+        opened = None
+        if candidate is None and state.open_count < state.max_concurrent_tasks:
+            candidate = opened = _open_next_object(conn, dialect, params)
         if candidate is None:
             return None
         object_id, line = candidate
@@ -156,6 +170,11 @@ def next_task(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | No
                 "expires_at": expires,
             },
         ).scalar_one()
+        # The window's count on the job row is taken last: every lease that opens an object
+        # updates that one row, and its lock is held until commit, so the lock is taken just
+        # before the commit instead of across the whole lease.
+        if opened and conn.execute(q.reserve_room, params).rowcount != 1:
+            raise _WindowFilled
     return LeasedTask(int(task_id), job, object_id, line, now, expires)
 
 
@@ -196,12 +215,10 @@ def _lease_open_object(
 def _open_next_object(
     conn: Connection, dialect: str, params: dict[str, Any]
 ) -> tuple[int, str] | None:
-    """Sends the next queued object out, if fewer than max_concurrent_tasks are out."""
-    if conn.execute(q.reserve_room, params).rowcount != 1:
-        return None
+    """Sends the next queued object out (the caller checked the window has room and takes the
+    place in it last)."""
     row = conn.execute(q.queued_candidate[dialect], params).first()
     if row is None:
-        conn.execute(q.give_room_back, params)
         return None
     conn.execute(q.open_object, {**params, "p_object": row.object_id})
     return int(row.object_id), row.line

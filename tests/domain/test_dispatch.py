@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select, text, update
 
 from tests.support.factories import answer, make_job, make_team
 from truthset import dispatch, jobs
 from truthset.background.runner import run_job
 from truthset.clock import ManualClock
+from truthset.db.tables import DataObject, Job, Task
 from truthset.deployment import Deployment
 from truthset.errors import Gone, NotFound
 
@@ -70,6 +74,49 @@ def test_max_concurrent_tasks_bounds_objects_out(dep: Deployment) -> None:
     assert leased[0] and leased[1] and leased[2] is None
     dispatch.submit_answer(dep, workers[0], leased[0].task_id, answer("Left-CC"))
     assert dispatch.next_task(dep, workers[2], "views") is not None
+
+
+def wait_until_a_lock_is_awaited(dep: Deployment) -> None:
+    """On PostgreSQL: until some transaction waits for a row lock (the lease on the job row)."""
+    deadline = time.monotonic() + 10
+    while True:
+        with dep.db.read() as conn:
+            if conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
+                return
+        assert time.monotonic() < deadline, "the lease never waited for the job row"
+        time.sleep(0.01)
+
+
+def test_lease_that_finds_the_window_filled_meanwhile_rolls_back(dep: Deployment) -> None:
+    """The window's place is taken last in a lease; if another transaction filled the window
+    while this lease was opening an object, nothing of it stays and the worker gets nothing."""
+    worker = make_team(dep, workers=1)[0]
+    make_job(dep, objects=3, workers_per_object=1, max_concurrent_tasks=1)
+    holding, commit = threading.Event(), threading.Event()
+
+    def fill_the_window() -> None:
+        with dep.db.write() as conn:
+            conn.execute(update(Job).values(open_count=Job.max_concurrent_tasks))
+            holding.set()
+            commit.wait(10)
+
+    filler = threading.Thread(target=fill_the_window)
+    filler.start()
+    assert holding.wait(10)
+    leased: list[object] = []
+    leaser = threading.Thread(
+        target=lambda: leased.append(dispatch.next_task(dep, worker, "views"))
+    )
+    leaser.start()
+    if not dep.db.is_sqlite:  # on SQLite the lease waits for the writer lock before it reads
+        wait_until_a_lock_is_awaited(dep)
+    commit.set()
+    filler.join(10)
+    leaser.join(10)
+    assert leased == [None]
+    with dep.db.read() as conn:
+        assert conn.scalar(select(func.count()).select_from(Task)) == 0
+        assert conn.scalar(select(func.count()).where(DataObject.state == "open")) == 0
 
 
 def test_availability_lifetime_consolidates_partial_and_fails_empty(

@@ -63,7 +63,6 @@ reserve_room = (
     .where(Job.id == _job, Job.open_count < Job.max_concurrent_tasks)
     .values(open_count=Job.open_count + 1)
 )
-give_room_back = update(Job).where(Job.id == _job).values(open_count=Job.open_count - 1)
 
 _queued_candidate = (
     select(DataObject.object_id, DataObject.line)
