@@ -17,23 +17,20 @@ from truthset.tasktypes.base import (
     JobSpec,
     ObjectAnswers,
     Signer,
-    round_confidence,
 )
 from truthset.tasktypes.images import (
     ImageTask,
     Size,
     adjustment_status,
-    class_map,
     consensus_size,
     element_output,
-    image_size_entry,
     image_task_input,
     is_number,
-    label_metadata,
     read_label,
     read_list,
     read_modified,
     read_size,
+    shapes_label,
 )
 
 EXAMPLE = '{"boundingBox": {"boundingBoxes": [...], "inputImageProperties": {...}}}'
@@ -113,28 +110,25 @@ class BoundingBox(ImageTask):
         # An answer made on another image size cannot be compared box by box.
         counted = [a.rows for a in answers if a.size == size]
         boxes = consolidate_boxes(counted, *size, seed=context.seed)
-        meta = label_metadata(
-            job,
-            self.gt_type,
-            context.now,
-            objects=[{"confidence": round_confidence(b.confidence, len(counted))} for b in boxes],
-            **{"class-map": class_map(job, [b.class_id for b in boxes])},
-        )
-        if self.adjustment:
-            meta["adjustment-status"] = adjustment_status(obj.answers)
-        annotations = [
-            {
-                "class_id": b.class_id,
-                "left": b.left,
-                "top": b.top,
-                "width": b.width,
-                "height": b.height,
-            }
+        shapes = [
+            (
+                {
+                    "class_id": b.class_id,
+                    "left": b.left,
+                    "top": b.top,
+                    "width": b.width,
+                    "height": b.height,
+                },
+                b.confidence,
+            )
             for b in boxes
         ]
-        attr = job.label_attribute_name
-        value = {"image_size": image_size_entry(size), "annotations": annotations}
-        return {attr: value, f"{attr}-metadata": meta}
+        label = shapes_label(job, self.gt_type, context.now, size, shapes, len(counted))
+        if self.adjustment:
+            label[f"{job.label_attribute_name}-metadata"]["adjustment-status"] = adjustment_status(
+                obj.answers
+            )
+        return label
 
 
 BOUNDING_BOX = BoundingBox()

@@ -26,6 +26,7 @@ from truthset.tasktypes.base import (
     basic_task_input,
     creation_date,
     load_template,
+    round_confidence,
 )
 
 # JPEG and WebP cannot be larger; PNG could, but no browser decodes such an image.
@@ -132,6 +133,28 @@ def label_metadata(job: JobSpec, gt_type: str, now: datetime, **fields: Any) -> 
 def class_map(job: JobSpec, class_ids: list[int]) -> dict[str, str]:
     """Ground Truth's `class-map`: the classes the label uses, by index in the job's labels."""
     return {str(k): job.labels[k] for k in sorted(set(class_ids))}
+
+
+def shapes_label(
+    job: JobSpec,
+    gt_type: str,
+    now: datetime,
+    size: Size,
+    shapes: list[tuple[dict[str, Any], float]],
+    workers: int,
+) -> dict[str, Any]:
+    """The label of an image annotated with shapes (boxes, keypoints, polygons): one
+    (annotation with its `class_id`, confidence) per shape, from `workers` counted answers."""
+    meta = label_metadata(
+        job,
+        gt_type,
+        now,
+        objects=[{"confidence": round_confidence(c, workers)} for _, c in shapes],
+        **{"class-map": class_map(job, [a["class_id"] for a, _ in shapes])},
+    )
+    attr = job.label_attribute_name
+    value = {"image_size": image_size_entry(size), "annotations": [a for a, _ in shapes]}
+    return {attr: value, f"{attr}-metadata": meta}
 
 
 class ImageTask:

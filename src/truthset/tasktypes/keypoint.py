@@ -21,20 +21,17 @@ from truthset.tasktypes.base import (
     ConsolidationContext,
     JobSpec,
     ObjectAnswers,
-    round_confidence,
 )
 from truthset.tasktypes.images import (
     ImageTask,
     Size,
-    class_map,
     consensus_size,
     element_output,
-    image_size_entry,
     is_number,
-    label_metadata,
     read_label,
     read_list,
     read_size,
+    shapes_label,
 )
 
 EXAMPLE = '{"annotatedResult": {"keypoints": [...], "inputImageProperties": {...}}}'
@@ -103,21 +100,14 @@ class Keypoint(ImageTask):
             consolidate_points(counted, *size),
             key=lambda p: (job.labels.index(p.label), p.y, p.x),
         )
-        ids = [job.labels.index(p.label) for p in points]
-        meta = label_metadata(
-            job,
-            self.gt_type,
-            context.now,
-            objects=[{"confidence": round_confidence(p.confidence, len(counted))} for p in points],
-            **{"class-map": class_map(job, ids)},
-        )
-        annotations = [
-            {"class_id": k, "x": pixel(p.x), "y": pixel(p.y)}
-            for k, p in zip(ids, points, strict=True)
+        shapes = [
+            (
+                {"class_id": job.labels.index(p.label), "x": pixel(p.x), "y": pixel(p.y)},
+                p.confidence,
+            )
+            for p in points
         ]
-        attr = job.label_attribute_name
-        value = {"image_size": image_size_entry(size), "annotations": annotations}
-        return {attr: value, f"{attr}-metadata": meta}
+        return shapes_label(job, self.gt_type, context.now, size, shapes, len(counted))
 
 
 KEYPOINT = Keypoint()

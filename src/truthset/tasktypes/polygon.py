@@ -21,20 +21,17 @@ from truthset.tasktypes.base import (
     ConsolidationContext,
     JobSpec,
     ObjectAnswers,
-    round_confidence,
 )
 from truthset.tasktypes.images import (
     ImageTask,
     Size,
-    class_map,
     consensus_size,
     element_output,
-    image_size_entry,
     is_number,
-    label_metadata,
     read_label,
     read_list,
     read_size,
+    shapes_label,
 )
 from truthset.tasktypes.keypoint import pixel
 
@@ -116,23 +113,17 @@ class PolygonTask(ImageTask):
         size = consensus_size([a.size for a in answers])
         counted = [a.polygons for a in answers if a.size == size]
         polygons = consolidate_polygons(counted, seed=context.seed)
-        ids = [job.labels.index(p.label) for p in polygons]
-        meta = label_metadata(
-            job,
-            self.gt_type,
-            context.now,
-            objects=[
-                {"confidence": round_confidence(p.confidence, len(counted))} for p in polygons
-            ],
-            **{"class-map": class_map(job, ids)},
-        )
-        annotations = [
-            {"class_id": k, "vertices": [{"x": pixel(x), "y": pixel(y)} for x, y in p.vertices]}
-            for k, p in zip(ids, polygons, strict=True)
+        shapes = [
+            (
+                {
+                    "class_id": job.labels.index(p.label),
+                    "vertices": [{"x": pixel(x), "y": pixel(y)} for x, y in p.vertices],
+                },
+                p.confidence,
+            )
+            for p in polygons
         ]
-        attr = job.label_attribute_name
-        value = {"image_size": image_size_entry(size), "annotations": annotations}
-        return {attr: value, f"{attr}-metadata": meta}
+        return shapes_label(job, self.gt_type, context.now, size, shapes, len(counted))
 
 
 POLYGON = PolygonTask()
