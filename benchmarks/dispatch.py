@@ -108,9 +108,10 @@ async def worker(
         while True:
             start = time.perf_counter()
             status, body = await connection.post("/api/v1/worker/jobs/bench/next-task")
-            latencies["next-task"].append(time.perf_counter() - start)
+            elapsed = time.perf_counter() - start
+            latencies["next-task"].append(elapsed)
             if not first:
-                latencies["later next-task"].append(time.perf_counter() - start)
+                latencies["later next-task"].append(elapsed)
             first = False
             if status == 204:
                 return

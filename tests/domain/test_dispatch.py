@@ -81,7 +81,11 @@ def wait_until_a_lock_is_awaited(dep: Deployment) -> None:
     deadline = time.monotonic() + 10
     while True:
         with dep.db.read() as conn:
-            if conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
+            waiting = text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if conn.scalar(waiting):
                 return
         assert time.monotonic() < deadline, "the lease never waited for the job row"
         time.sleep(0.01)
