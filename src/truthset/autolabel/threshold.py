@@ -39,10 +39,6 @@ class ThresholdChoice:
     effective_size: float
     validation_size: int
 
-    @property
-    def qualifies(self) -> bool:
-        return self.threshold is not None
-
 
 def accuracy_lower_bound(correct: float, total: float, level: float = 0.95) -> float:
     """One-sided Clopper-Pearson lower bound on an accuracy of ``correct`` out of ``total``.

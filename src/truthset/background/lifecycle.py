@@ -19,7 +19,6 @@ from truthset.errors import StorageError
 from truthset.jobs import UNFINISHED, counters, import_objects
 
 log = logging.getLogger(__name__)
-CONSOLIDATION_BATCH = 500
 
 
 def needs_work(dep: Deployment, job_id: int, now: datetime) -> bool:

@@ -6,7 +6,7 @@ also keep their compiled form cached.
 
 from __future__ import annotations
 
-from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import BindParameter, Integer, bindparam, exists, func, insert, select, update
 
 from truthset.db.tables import Annotation, DataObject, Job, Task
 
@@ -116,7 +116,6 @@ count_answer = (
     .returning(DataObject.answers, DataObject.state)
 )
 
-lapsed = and_(Task.status == "leased", Task.expires_at <= bindparam("p_now"))
 
 gold_candidate = (
     select(DataObject.object_id, DataObject.line)

@@ -18,7 +18,6 @@ from truthset.tasktypes.images import is_number
 
 OPTION = "audit_label_attribute_name"
 CONFIG_KEY = "auditLabelAttributeName"
-BACKGROUND = "BACKGROUND"
 
 
 def audited_attribute(job: JobSpec) -> str:
@@ -91,7 +90,7 @@ def earlier_boxes(job: JobSpec, line: dict[str, Any]) -> EarlierBoxes:
 @dataclass(frozen=True)
 class EarlierMask:
     uri: str
-    labels: list[str]  # class names by index, BACKGROUND left out
+    labels: list[str]  # class names by index, the background (index 0) left out
     colors: dict[str, str]  # label -> "#rrggbb"
 
     @property
