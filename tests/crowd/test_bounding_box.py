@@ -360,3 +360,4 @@ def test_screenshot(crowd_page: CrowdPage, scene_url: str, screenshot_dir: Path)
     page.mouse.move(*screen.point(1100, 800))
     page.wait_for_timeout(100)
     page.screenshot(path=str(screenshot_dir / "crowd-bounding-box.png"))
+    assert sorted(box["label"] for box in boxes(page)) == ["car"] * 3 + ["pedestrian"] * 2
