@@ -1,12 +1,22 @@
-"""Dispatch throughput: a real server (`truthset serve`, uvicorn) and W simulated workers over HTTP.
+"""Dispatch throughput: real servers (`truthset serve`, uvicorn) and W simulated workers over HTTP.
 
-Each worker loops next-task + answer until the job has nothing left for it. Afterwards the
-invariants are checked in the database. Prints completions/s and request latency percentiles.
+Each worker loops next-task + answer until the run has completed its tasks (or the job has
+nothing left for it). Afterwards the invariants are checked in the database. For every job size
+(and every number of server processes) it prints completions/s and request latency percentiles,
+then one table of all runs side by side.
 
-    .venv/bin/python benchmarks/dispatch.py [--workers 100] [--objects 2000] [--per-object 3]
-        [--database-url URL]   (default: a fresh SQLite file)
+    .venv/bin/python benchmarks/dispatch.py [--workers 100] [--objects 2000,1000000]
+        [--per-object 3] [--tasks K] [--servers 1,2,3] [--database-url URL]
 
-Goal (SQLite, 2 cores): at least 200 completed tasks/s with 100 concurrent workers, p99 < 250 ms.
+--objects and --servers take comma-separated lists: each combination is one run on a fresh
+database (for PostgreSQL, a fresh database named after the URL's, with a suffix). --tasks K
+stops a run after K completed tasks, so a 1,000,000-object job is measured at the same work as a
+2,000-object one; without it a run labels the whole job. Requests are spread round-robin over
+the server processes.
+
+Goals (2 cores): on SQLite and PostgreSQL, a 1,000,000-object job within 20% of a 2,000-object
+job's throughput and p99 in the same run; on SQLite at least 200 tasks/s with p99 < 250 ms at
+100 workers.
 """
 
 from __future__ import annotations
@@ -15,22 +25,25 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
 import uvloop
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from truthset import jobs, workforce
-from truthset.db.tables import Annotation
+from truthset.db.tables import Annotation, Job
 from truthset.deployment import open_deployment
 from truthset.settings import Settings
 
@@ -43,6 +56,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def write_manifest(path: Path, image: Path, objects: int) -> None:
+    line = json.dumps({"source-ref": str(image)})[:-1]
+    with path.open("w") as handle:
+        for start in range(0, objects, 100_000):
+            handle.write(
+                "".join(
+                    f'{line}, "i": {i}}}\n' for i in range(start, min(objects, start + 100_000))
+                )
+            )
+
+
 def prepare(settings: Settings, workers: int, objects: int, per_object: int) -> list[str]:
     dep = open_deployment(settings)
     workforce.create_team(dep, "bench")
@@ -51,7 +75,7 @@ def prepare(settings: Settings, workers: int, objects: int, per_object: int) -> 
     image = settings.data_dir.resolve() / "image.png"
     Image.new("RGB", (64, 64), (90, 90, 90)).save(image)
     manifest = settings.data_dir.resolve() / "bench.manifest"
-    manifest.write_text("".join(f'{{"source-ref": "{image}", "i": {i}}}\n' for i in range(objects)))
+    write_manifest(manifest, image, objects)
     jobs.create_job(
         dep,
         jobs.JobRequest(
@@ -99,19 +123,28 @@ class Connection:
             self.writer.close()
 
 
-async def worker(
-    host: str, port: int, token: str, latencies: dict[str, list[float]], done: list[int]
-) -> None:
-    connection = Connection(host, port, token)
+@dataclass
+class Load:
+    """What the simulated workers share: the task budget and the measurements."""
+
+    budget: int
+    done: int = 0
+    latencies: dict[str, list[float]] = field(
+        default_factory=lambda: {"next-task": [], "later next-task": [], "answer": []}
+    )
+
+
+async def worker(port: int, token: str, load: Load) -> None:
+    connection = Connection("127.0.0.1", port, token)
     first = True
     try:
-        while True:
+        while load.done < load.budget:
             start = time.perf_counter()
             status, body = await connection.post("/api/v1/worker/jobs/bench/next-task")
             elapsed = time.perf_counter() - start
-            latencies["next-task"].append(elapsed)
+            load.latencies["next-task"].append(elapsed)
             if not first:
-                latencies["later next-task"].append(elapsed)
+                load.latencies["later next-task"].append(elapsed)
             first = False
             if status == 204:
                 return
@@ -123,20 +156,21 @@ async def worker(
             ).encode()
             start = time.perf_counter()
             status, body = await connection.post(f"/api/v1/worker/tasks/{task}/answer", answer)
-            latencies["answer"].append(time.perf_counter() - start)
+            load.latencies["answer"].append(time.perf_counter() - start)
             if status != 204:
                 raise RuntimeError(f"answer: {status} {body[:200]!r}")
-            done.append(1)
+            load.done += 1
     finally:
         connection.close()
 
 
-async def drive(port: int, tokens: list[str]) -> tuple[float, dict[str, list[float]], int]:
-    latencies: dict[str, list[float]] = {"next-task": [], "later next-task": [], "answer": []}
-    done: list[int] = []
+async def drive(ports: list[int], tokens: list[str], budget: int) -> tuple[float, Load]:
+    load = Load(budget)
     start = time.perf_counter()
-    await asyncio.gather(*(worker("127.0.0.1", port, token, latencies, done) for token in tokens))
-    return time.perf_counter() - start, latencies, len(done)
+    await asyncio.gather(
+        *(worker(ports[i % len(ports)], token, load) for i, token in enumerate(tokens))
+    )
+    return time.perf_counter() - start, load
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -145,32 +179,171 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def wait_for_completion(settings: Settings) -> float:
-    """Seconds from the last answer until the background runner (its own process) completed
-    the job: consolidation and output keep up with the workers."""
+    """Seconds from the last answer until the background runner completed the job:
+    consolidation and output keep up with the workers."""
     dep = open_deployment(settings, migrate=False)
     started = time.perf_counter()
     try:
         while jobs.describe_job(dep, "bench").status != "Completed":
-            if time.perf_counter() - started > 120:
-                raise SystemExit("the job did not complete within 2 minutes of the last answer")
+            if time.perf_counter() - started > 300:
+                raise SystemExit("the job did not complete within 5 minutes of the last answer")
             time.sleep(0.1)
     finally:
         dep.db.dispose()
     return time.perf_counter() - started
 
 
-def check_invariants(settings: Settings, per_object: int, objects: int) -> str:
+def check_invariants(settings: Settings, per_object: int, whole_job: int | None) -> str:
     dep = open_deployment(settings, migrate=False)
     with dep.db.read() as conn:
         rows = conn.execute(select(Annotation.object_id, Annotation.user_id)).all()
+        open_count = conn.scalar(select(Job.open_count))
+        window = conn.scalar(select(func.max(Job.max_concurrent_tasks)))
     dep.db.dispose()
     counts = Counter(object_id for object_id, _ in rows)
     assert len(set(rows)) == len(rows), "a worker answered the same object twice"
     assert max(counts.values()) <= per_object, "an object got more than N answers"
-    assert len(counts) == objects and min(counts.values()) == per_object, "objects left unanswered"
-    return (
-        f"invariants hold: {len(rows)} answers, {len(counts)} objects x {per_object}, no duplicates"
+    assert open_count is not None and 0 <= open_count <= (window or 0), "window count broken"
+    if whole_job is not None:
+        assert len(counts) == whole_job and min(counts.values()) == per_object, "objects left"
+    return f"invariants hold: {len(rows)} answers on {len(counts)} objects, none over {per_object}, no duplicates"
+
+
+def start_servers(
+    settings: Settings, count: int
+) -> tuple[list[subprocess.Popen[bytes]], list[int]]:
+    ports = [free_port() for _ in range(count)]
+    servers = []
+    for port in ports:
+        env = {
+            **os.environ,
+            "TRUTHSET_DATA_DIR": str(settings.data_dir),
+            "TRUTHSET_DATABASE_URL": settings.database_url,
+            "TRUTHSET_PORT": str(port),
+        }
+        servers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "truthset.cli.main", "serve"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        )
+    deadline = time.monotonic() + 60
+    for server, port in zip(servers, ports, strict=True):
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/login", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    stop_servers(servers)
+                    raise SystemExit("a server did not start") from None
+                time.sleep(0.2)
+    return servers, ports
+
+
+def stop_servers(servers: list[subprocess.Popen[bytes]], show_errors: bool = False) -> None:
+    for server in servers:
+        server.terminate()
+    for server in servers:
+        _out, errors = server.communicate(timeout=60)
+        if show_errors:
+            sys.stderr.write(errors.decode()[-3000:])
+
+
+def fresh_database(url: str, suffix: str) -> str:
+    """'' for SQLite (a file in the run's folder); for PostgreSQL a new, empty database."""
+    if not url:
+        return ""
+    parsed = make_url(url)
+    name = f"{parsed.database}_{suffix}"
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+@dataclass
+class Result:
+    objects: int
+    servers: int
+    completed: int
+    seconds: float
+    load: Load
+    completed_after: float | None
+
+    @property
+    def rate(self) -> float:
+        return self.completed / self.seconds
+
+    def p(self, name: str, share: float) -> float:
+        return percentile(self.load.latencies[name], share)
+
+    @property
+    def p99_all(self) -> float:
+        return percentile(self.load.latencies["next-task"] + self.load.latencies["answer"], 0.99)
+
+
+def run(args: argparse.Namespace, objects: int, servers: int) -> Result:
+    folder = Path(tempfile.mkdtemp(prefix="truthset-bench-"))
+    url = fresh_database(args.database_url, f"{objects}_{servers}")
+    settings = Settings(data_dir=folder, database_url=url, fast_password_hashing=True)
+    print(f"-- {objects} objects x {args.per_object}, {servers} server(s): preparing", flush=True)
+    started = time.perf_counter()
+    tokens = prepare(settings, args.workers, objects, args.per_object)
+    print(f"   job created in {time.perf_counter() - started:.1f} s", flush=True)
+    processes, ports = start_servers(settings, servers)
+    whole = objects * args.per_object
+    budget = min(args.tasks or whole, whole)
+    try:
+        seconds, load = uvloop.run(drive(ports, tokens, budget))
+    except Exception:
+        stop_servers(processes, show_errors=True)
+        raise
+    completed_after = wait_for_completion(settings) if budget == whole else None
+    stop_servers(processes)
+    result = Result(objects, servers, load.done, seconds, load, completed_after)
+    report(result)
+    print("   " + check_invariants(settings, args.per_object, objects if budget == whole else None))
+    shutil.rmtree(folder, ignore_errors=True)
+    return result
+
+
+def report(result: Result) -> None:
+    print(
+        f"   completed tasks      {result.completed} in {result.seconds:.1f} s = {result.rate:.0f} tasks/s"
     )
+    for name, label in [
+        ("next-task", "next-task"),
+        # All workers start in the same instant: their first requests queue behind each other;
+        # this line shows the steady state without them.
+        ("later next-task", "  after the first"),
+        ("answer", "answer"),
+    ]:
+        values = result.load.latencies[name]
+        print(
+            f"   {label:<20} p50 {percentile(values, 0.5):6.1f} ms   p99 {percentile(values, 0.99):6.1f} ms   mean {sum(values) / len(values) * 1000:6.1f} ms"
+        )
+    print(f"   {'all requests':<20} p99 {result.p99_all:6.1f} ms")
+    if result.completed_after is not None:
+        print(f"   job Completed {result.completed_after:.1f} s after the last answer")
+
+
+def table(results: list[Result], backend: str, workers: int) -> None:
+    base = results[0]
+    print(f"\ndispatch benchmark: {backend}, {workers} concurrent workers")
+    print(
+        "| objects | servers | tasks | tasks/s | next-task p99 (after first) | answer p99 | all p99 | vs first row |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r.objects:,} | {r.servers} | {r.completed:,} | {r.rate:.0f} | "
+            f"{r.p('later next-task', 0.99):.0f} ms | {r.p('answer', 0.99):.0f} ms | "
+            f"{r.p99_all:.0f} ms | {r.rate / base.rate:.2f}x rate, {r.p99_all / base.p99_all:.2f}x p99 |"
+        )
 
 
 def main() -> None:
@@ -178,90 +351,17 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--workers", type=int, default=100)
-    parser.add_argument("--objects", type=int, default=2000)
+    parser.add_argument("--objects", default="2000", help="job sizes, comma-separated")
     parser.add_argument("--per-object", type=int, default=3)
+    parser.add_argument("--tasks", type=int, default=0, help="completed tasks per run (0: all)")
+    parser.add_argument("--servers", default="1", help="server process counts, comma-separated")
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="truthset-bench-"))
-    port = free_port()
-    settings = Settings(
-        data_dir=folder, database_url=args.database_url, port=port, fast_password_hashing=True
-    )
-    tokens = prepare(settings, args.workers, args.objects, args.per_object)
-    env = {
-        **os.environ,
-        "TRUTHSET_DATA_DIR": str(folder),
-        "TRUTHSET_DATABASE_URL": args.database_url,
-        "TRUTHSET_PORT": str(port),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "truthset.cli.main", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/login", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("server did not start") from None
-                time.sleep(0.2)
-        profiler = None
-        if os.environ.get("TRUTHSET_BENCH_PROFILE"):
-            profiler = subprocess.Popen(
-                [
-                    "py-spy",
-                    "record",
-                    "-o",
-                    os.environ["TRUTHSET_BENCH_PROFILE"],
-                    "-f",
-                    "raw",
-                    "-p",
-                    str(server.pid),
-                    "--nonblocking",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(1)
-        # uvloop (installed with uvicorn) keeps the simulated workers cheap on the shared cores.
-        elapsed, latencies, completed = uvloop.run(drive(port, tokens))
-        if profiler is not None:
-            profiler.send_signal(2)
-            profiler.wait(timeout=60)
-    except Exception:
-        server.terminate()
-        sys.stderr.write(server.communicate(timeout=30)[1].decode()[-3000:])
-        raise
-    completed_after = wait_for_completion(settings)
-    server.terminate()
-    server.wait(timeout=30)
+    sizes = [int(size.replace("_", "")) for size in args.objects.split(",")]
+    counts = [int(count) for count in args.servers.split(",")]
+    results = [run(args, objects, servers) for servers in counts for objects in sizes]
     backend = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
-    every = latencies["next-task"] + latencies["answer"]
-    print(
-        f"dispatch benchmark: {backend}, {args.workers} concurrent workers, {args.objects} objects x {args.per_object}"
-    )
-    print(
-        f"  completed tasks      {completed} in {elapsed:.1f} s = {completed / elapsed:.0f} tasks/s"
-    )
-    for name, values in [
-        ("next-task", latencies["next-task"]),
-        # All workers start in the same instant: their first requests queue behind each other
-        # (up to about a second for 100 workers); this line shows the steady state without them.
-        ("  after the first", latencies["later next-task"]),
-        ("answer", latencies["answer"]),
-        ("all requests", every),
-    ]:
-        print(
-            f"  {name:<20} p50 {percentile(values, 0.5):6.1f} ms   p99 {percentile(values, 0.99):6.1f} ms   mean {statistics.mean(values) * 1000:6.1f} ms"
-        )
-    print("  " + check_invariants(settings, args.per_object, args.objects))
-    print(f"  job Completed {completed_after:.1f} s after the last answer (output written)")
+    table(results, backend, args.workers)
 
 
 if __name__ == "__main__":

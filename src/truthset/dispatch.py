@@ -51,7 +51,7 @@ class WorkerJob:
     title: str
     description: str
     task_type: str
-    remaining: int  # objects this worker could still be given
+    remaining: int  # objects this worker could still be given, up to REMAINING_CAP
     task_time_limit: int
 
 
@@ -86,9 +86,21 @@ def worker_jobs(dep: Deployment, user: UserInfo) -> list[WorkerJob]:
     return [job for job in jobs if job.remaining > 0]
 
 
+# The worker's job list counts queued objects up to here ("1,000+"): an exact count would
+# read every queued object of a large job on each call.
+REMAINING_CAP = 1_000
+
+
 def _remaining(conn: Connection, job: Any, user_id: int) -> int:
     queued = conn.scalar(
-        select(func.count()).where(DataObject.job_id == job.id, DataObject.state == "queued")
+        select(func.count()).select_from(
+            select(DataObject.object_id)
+            .where(DataObject.job_id == job.id, DataObject.state == "queued")
+            # Ordered as the index is, so that PostgreSQL walks it (see first_in_state).
+            .order_by(DataObject.priority, DataObject.object_id)
+            .limit(REMAINING_CAP)
+            .subquery()
+        )
     )
     open_for_me = conn.scalar(
         select(func.count()).where(
@@ -98,7 +110,7 @@ def _remaining(conn: Connection, job: Any, user_id: int) -> int:
             ~_seen_by(user_id),
         )
     )
-    return int(queued or 0) + int(open_for_me or 0)
+    return min(REMAINING_CAP, int(queued or 0) + int(open_for_me or 0))
 
 
 def _seen_by(user_id: int) -> Any:
@@ -182,14 +194,15 @@ def _lease_gold_object(
     dep: Deployment, conn: Connection, job: JobRecord, params: dict[str, Any]
 ) -> tuple[int, str] | None:
     """Now and then a gold question instead of real work: a share `gold_ratio` of each worker's
-    tasks, drawn from a keyed hash so a worker cannot predict which task is gold."""
+    tasks, drawn from a keyed hash of the worker's last task so a worker cannot predict which
+    task is gold (and the draw reads one index entry, not the worker's whole history)."""
     has_gold = dep.job_records.get(("gold", job.id))
     if has_gold is None:
         has_gold = dep.job_records[("gold", job.id)] = bool(conn.scalar(q.has_gold, params))
     if not has_gold:
         return None
-    given = int(conn.scalar(q.tasks_given, params) or 0)
-    draw = hashlib.sha256(f"{dep.secret_key}:{job.id}:{params['p_user']}:{given}".encode()).digest()
+    last = int(conn.scalar(q.last_task_given, params) or 0)
+    draw = hashlib.sha256(f"{dep.secret_key}:{job.id}:{params['p_user']}:{last}".encode()).digest()
     if int.from_bytes(draw[:8], "big") / 2**64 >= float(
         job.spec.options.get("gold_ratio", GOLD_RATIO)
     ):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, select, update
+from sqlalchemy import Connection, exists, select, update
 
 from truthset import output
 from truthset.background import autolabeling
@@ -16,9 +17,25 @@ from truthset.db.tables import DataObject, Job, Task
 from truthset.deployment import Deployment
 from truthset.dispatch import close_object, expire_leases
 from truthset.errors import StorageError
-from truthset.jobs import UNFINISHED, counters, import_objects
+from truthset.jobs import UNFINISHED, counters, has_objects_in, import_objects
 
 log = logging.getLogger(__name__)
+
+
+class OutputSchedule:
+    """When a running job's output manifest is rewritten next: at most every output_interval,
+    and never more often than ten times the last rewrite took, so that rewriting a million-line
+    manifest (several seconds) takes at most a tenth of the runner's time instead of all of it."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, tuple[datetime, float]] = {}
+
+    def due(self, job_id: int, now: datetime, interval: float) -> bool:
+        last, seconds = self._last.get(job_id, (datetime.min, 0.0))
+        return now - last >= timedelta(seconds=max(interval, 10 * seconds))
+
+    def wrote(self, job_id: int, at: datetime, seconds: float) -> None:
+        self._last[job_id] = (at, seconds)
 
 
 def needs_work(dep: Deployment, job_id: int, now: datetime) -> bool:
@@ -30,15 +47,15 @@ def needs_work(dep: Deployment, job_id: int, now: datetime) -> bool:
         cutoff = now - timedelta(seconds=job.task_availability)
         objects = DataObject.job_id == job_id
         checks = [
-            exists().where(objects, DataObject.state.in_(("answered", "held"))),
+            has_objects_in(job_id, ("answered", "held")),
             exists().where(objects, DataObject.state == "open", DataObject.opened_at <= cutoff),
             exists().where(Task.job_id == job_id, Task.status == "leased", Task.expires_at <= now),
-            ~exists().where(objects, DataObject.state.in_(UNFINISHED)),
+            ~has_objects_in(job_id, UNFINISHED),
         ]
         return any(conn.scalar(select(check)) for check in checks)
 
 
-def step_job(dep: Deployment, job_id: int, owner: str, last_output: dict[int, datetime]) -> None:
+def step_job(dep: Deployment, job_id: int, owner: str, schedule: OutputSchedule) -> None:
     """Does whatever the job needs now. Safe to repeat; the caller holds the job's runner lease."""
     with dep.db.read() as conn:
         job = conn.execute(select(Job.__table__).where(Job.id == job_id)).one()
@@ -53,19 +70,13 @@ def step_job(dep: Deployment, job_id: int, owner: str, last_output: dict[int, da
         else:
             _wind_down(conn, job, now)
     with dep.db.read() as conn:
-        out_with_workers = conn.scalar(
-            select(
-                exists().where(
-                    DataObject.job_id == job_id, DataObject.state.in_(("queued", "open"))
-                )
-            )
-        )
+        out_with_workers = conn.scalar(select(has_objects_in(job_id, ("queued", "open"))))
     # Spacing of whole-job passes is skipped when nothing else can arrive: the job ends now.
     consolidate_answered(dep, job, force=job.status == "Stopping" or not out_with_workers)
     if job.status == "InProgress":
         autolabeling.step(dep, job)
         _apply_stopping_conditions(dep, job)
-    _finish_or_write(dep, job_id, last_output, job.status)
+    _finish_or_write(dep, job_id, schedule, job.status)
 
 
 def _apply_stopping_conditions(dep: Deployment, job: Any) -> None:
@@ -74,6 +85,9 @@ def _apply_stopping_conditions(dep: Deployment, job: Any) -> None:
     max_human = options.get("max_human_labeled")
     max_percent = options.get("max_percent_labeled")
     if max_human is None and max_percent is None:
+        return
+    # Counting every object's state is the costly part on a large job: spaced like output.
+    if not dep.throttle.due(("stopping", job.id), dep.clock.now(), dep.settings.output_interval):
         return
     with dep.db.read() as conn:
         counted = counters(conn, job.id)
@@ -148,31 +162,25 @@ def _wind_down(conn: Connection, job: Any, now: datetime) -> None:
 
 
 def _finish_or_write(
-    dep: Deployment, job_id: int, last_output: dict[int, datetime], started_as: str
+    dep: Deployment, job_id: int, schedule: OutputSchedule, started_as: str
 ) -> None:
     """Writes the output when due, and ends the job when it is done. Only a pass that began
     with the job Stopping may end it as Stopped: that pass has wound its leases down."""
     with dep.db.read() as conn:
         job = conn.execute(select(Job.__table__).where(Job.id == job_id)).one()
-        left = conn.scalar(
-            select(func.count()).where(
-                DataObject.job_id == job_id,
-                DataObject.state.in_(UNFINISHED),
-            )
-        )
+        left = conn.scalar(select(has_objects_in(job_id, UNFINISHED)))
     now = dep.clock.now()
     completed = started_as == job.status == "InProgress" and not left
     ending = completed or started_as == job.status == "Stopping"
-    due = now - last_output.get(job_id, datetime.min) >= timedelta(
-        seconds=dep.settings.output_interval
-    )
+    due = schedule.due(job_id, now, dep.settings.output_interval)
     if ending or (job.label_version > job.written_version and due):
+        started = time.monotonic()
         try:
             output.write_manifest(dep, job)
         except StorageError as error:
             _note_failure(dep, job_id, f"output not written: {error.message}")
             return
-        last_output[job_id] = now
+        schedule.wrote(job_id, now, time.monotonic() - started)
     values: dict[str, Any] = {"written_version": job.label_version}
     if ending:
         values.update(

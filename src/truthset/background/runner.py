@@ -14,12 +14,11 @@ import multiprocessing.process
 import os
 import threading
 import time
-from datetime import datetime
 
 from sqlalchemy import select
 
 from truthset.background import leases
-from truthset.background.lifecycle import needs_work, step_job
+from truthset.background.lifecycle import OutputSchedule, needs_work, step_job
 from truthset.db.tables import Job
 from truthset.deployment import Deployment, open_deployment
 from truthset.jobs import ACTIVE
@@ -35,7 +34,7 @@ class Runner:
         self.owner = leases.new_owner("server")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._last_output: dict[int, datetime] = {}
+        self._schedule = OutputSchedule()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="truthset-runner", daemon=True)
@@ -71,19 +70,19 @@ class Runner:
         now = self.dep.clock.now()
         for job_id in job_ids:
             if needs_work(self.dep, job_id, now):
-                run_job(self.dep, job_id, self.owner, self._last_output)
+                run_job(self.dep, job_id, self.owner, self._schedule)
         if self.dep.throttle.due("forget-failures", now, 60):
             forget_old_failures(self.dep, now)
 
 
 def run_job(
-    dep: Deployment, job_id: int, owner: str, last_output: dict[int, datetime] | None = None
+    dep: Deployment, job_id: int, owner: str, schedule: OutputSchedule | None = None
 ) -> bool:
     """Steps one job if its lease can be had; returns whether it was stepped."""
     if not leases.acquire(dep, job_id, owner):
         return False
     try:
-        step_job(dep, job_id, owner, last_output if last_output is not None else {})
+        step_job(dep, job_id, owner, schedule or OutputSchedule())
     except Exception:
         log.exception("background work on job %s failed", job_id)
     finally:

@@ -39,7 +39,9 @@ _open_candidate = (
         DataObject.answers + DataObject.leased < _n,
         ~seen_by_user,
     )
-    .order_by(DataObject.object_id)
+    # The order of ix_data_objects_job_state: the walk stays among the job's open objects.
+    # Ordered by object_id alone, SQLite walks the job's primary key instead (every object).
+    .order_by(DataObject.priority, DataObject.object_id)
     .limit(1)
 )
 open_candidate = {
@@ -120,7 +122,7 @@ count_answer = (
 gold_candidate = (
     select(DataObject.object_id, DataObject.line)
     .where(DataObject.job_id == _job, DataObject.state == "gold", ~seen_by_user)
-    .order_by(DataObject.object_id)
+    .order_by(DataObject.priority, DataObject.object_id)
     .limit(1)
 )
 take_gold_lease = (
@@ -128,7 +130,5 @@ take_gold_lease = (
     .where(DataObject.job_id == _job, DataObject.object_id == _object)
     .values(leased=DataObject.leased + 1)
 )
-tasks_given = (
-    select(func.count()).select_from(Task).where(Task.job_id == _job, Task.user_id == _user)
-)
+last_task_given = select(func.max(Task.id)).where(Task.job_id == _job, Task.user_id == _user)
 has_gold = select(exists().where(DataObject.job_id == _job, DataObject.state == "gold"))

@@ -191,7 +191,11 @@ class Task(Base):
         # A worker never gets the same object twice, whatever happened to the first task.
         UniqueConstraint("job_id", "object_id", "user_id", name="uq_tasks_object_worker"),
         Index("ix_tasks_status_expires", "status", "expires_at"),
-        Index("ix_tasks_user_status", "user_id", "status"),
+        # A worker's leases in a job (three equalities, so no planner prefers the sweep's index).
+        Index("ix_tasks_user_status_job", "user_id", "status", "job_id"),
+        # The last task a worker was given in a job (the gold-question draw): max(id) read at
+        # the end of the index, whatever the worker's history.
+        Index("ix_tasks_job_user", "job_id", "user_id", "id"),
     )
 
 
