@@ -47,6 +47,7 @@ from truthset.db.tables import Annotation, Job
 from truthset.deployment import open_deployment
 from truthset.settings import Settings
 
+RAMP = 1.0
 LABELS = ["Right-CC", "Left-CC", "Right-MLO", "Left-MLO", "Not a mammography"]
 
 
@@ -134,7 +135,8 @@ class Load:
     )
 
 
-async def worker(port: int, token: str, load: Load) -> None:
+async def worker(port: int, token: str, load: Load, delay: float) -> None:
+    await asyncio.sleep(delay)
     connection = Connection("127.0.0.1", port, token)
     first = True
     try:
@@ -167,8 +169,13 @@ async def worker(port: int, token: str, load: Load) -> None:
 async def drive(ports: list[int], tokens: list[str], budget: int) -> tuple[float, Load]:
     load = Load(budget)
     start = time.perf_counter()
+    # Workers arrive over RAMP seconds, not all in the same millisecond (their first requests
+    # would otherwise queue behind each other and set the p99 on their own).
     await asyncio.gather(
-        *(worker(ports[i % len(ports)], token, load) for i, token in enumerate(tokens))
+        *(
+            worker(ports[i % len(ports)], token, load, RAMP * i / len(tokens))
+            for i, token in enumerate(tokens)
+        )
     )
     return time.perf_counter() - start, load
 
@@ -252,6 +259,14 @@ def stop_servers(servers: list[subprocess.Popen[bytes]], show_errors: bool = Fal
             sys.stderr.write(errors.decode()[-3000:])
 
 
+def profile(path: str, pid: int) -> subprocess.Popen[bytes]:
+    """py-spy (pip install py-spy) sampling the first server while the workers run."""
+    command = ["py-spy", "record", "-o", path, "-f", "raw", "-p", str(pid), "--nonblocking"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    return process
+
+
 def fresh_database(url: str, suffix: str) -> str:
     """'' for SQLite (a file in the run's folder); for PostgreSQL a new, empty database."""
     if not url:
@@ -297,11 +312,15 @@ def run(args: argparse.Namespace, objects: int, servers: int) -> Result:
     processes, ports = start_servers(settings, servers)
     whole = objects * args.per_object
     budget = min(args.tasks or whole, whole)
+    profiler = profile(args.profile, processes[0].pid) if args.profile else None
     try:
         seconds, load = uvloop.run(drive(ports, tokens, budget))
     except Exception:
         stop_servers(processes, show_errors=True)
         raise
+    if profiler is not None:
+        profiler.send_signal(2)
+        profiler.wait(timeout=60)
     completed_after = wait_for_completion(settings) if budget == whole else None
     stop_servers(processes)
     result = Result(objects, servers, load.done, seconds, load, completed_after)
@@ -317,8 +336,7 @@ def report(result: Result) -> None:
     )
     for name, label in [
         ("next-task", "next-task"),
-        # All workers start in the same instant: their first requests queue behind each other;
-        # this line shows the steady state without them.
+        # A worker's first request also opens its connection and fills the server's caches.
         ("later next-task", "  after the first"),
         ("answer", "answer"),
     ]:
@@ -356,6 +374,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=0, help="completed tasks per run (0: all)")
     parser.add_argument("--servers", default="1", help="server process counts, comma-separated")
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--profile", default="", help="py-spy raw profile of the first server")
     args = parser.parse_args()
     sizes = [int(size.replace("_", "")) for size in args.objects.split(",")]
     counts = [int(count) for count in args.servers.split(",")]

@@ -76,6 +76,8 @@ class Deployment:
     secret_key: str
     token_cache: TtlCache = field(default_factory=TtlCache)
     memberships: TtlCache = field(default_factory=TtlCache)
+    # Task id -> (job id, worker's user id) of tasks leased by this process, for answers.
+    task_owners: TtlCache = field(default_factory=lambda: TtlCache(ttl=3600, size=100_000))
     # Job fields that never change after creation, by job id and by name (lower case).
     job_records: dict[object, Any] = field(default_factory=dict)
     throttle: Throttle = field(default_factory=Throttle)

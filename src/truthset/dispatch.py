@@ -13,14 +13,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, and_, case, exists, func, select, update
 
+from truthset.db import dispatch_postgres
 from truthset.db import dispatch_queries as q
 from truthset.db.tables import DataObject, Job, Task
 from truthset.deployment import Deployment
-from truthset.errors import Gone, NotFound
+from truthset.errors import Gone, NotFound, NotReady
 from truthset.jobs import JobRecord, job_record
 from truthset.tasktypes.registry import task_type
 from truthset.workforce import UserInfo, cached_team_ids, team_ids_of
@@ -126,7 +127,8 @@ class _WindowFilled(Exception):
 
 
 def next_task(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | None:
-    """Leases one task of the job to the worker, or None when nothing is left for them."""
+    """Leases one task of the job to the worker, or None when nothing is left for them.
+    Raises NotReady while the job is still storing its objects."""
     for _ in range(3):
         try:
             return _lease_next(dep, user, job_name)
@@ -137,16 +139,18 @@ def next_task(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | No
 
 def _lease_next(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | None:
     now = dep.clock.now()
-    dialect = "sqlite" if dep.db.is_sqlite else "postgresql"
+    if not dep.db.is_sqlite:
+        with dep.db.autocommit() as conn:
+            job = _member_job(dep, conn, user, job_name)
+            if not _has_gold(dep, conn, job):
+                return _lease_postgres(dep, conn, job, user, now)
     with dep.db.write() as conn:
         job = _member_job(dep, conn, user, job_name)
         state = conn.execute(q.job_state, {"p_job": job.id}).one()
         if state.status != "InProgress":
+            _not_in_progress(state.status)
             return None
-        # Lapsed leases are swept here too (at most once a second), so a freed slot is handed
-        # out without waiting for the background runner.
-        if dep.throttle.due(("expire", job.id), now, 1.0):
-            expire_leases(conn, now, job.id)
+        _sweep_lapsed(dep, conn, job.id, now)
         active = conn.execute(
             q.active_leases, {"p_job": job.id, "p_user": user.id, "p_now": now}
         ).all()
@@ -161,6 +165,7 @@ def _lease_next(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | 
                 first.id, job, first.object_id, line or "{}", first.leased_at, first.expires_at
             )
         params = {"p_job": job.id, "p_user": user.id, "p_n": job.workers_per_object, "p_now": now}
+        dialect = "sqlite" if dep.db.is_sqlite else "postgresql"
         candidate = _lease_gold_object(dep, conn, job, params) or _lease_open_object(
             conn, dialect, params
         )
@@ -187,7 +192,60 @@ def _lease_next(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | 
         # before the commit instead of across the whole lease.
         if opened and conn.execute(q.reserve_room, params).rowcount != 1:
             raise _WindowFilled
-    return LeasedTask(int(task_id), job, object_id, line, now, expires)
+    return _leased(dep, LeasedTask(int(task_id), job, object_id, line, now, expires), user)
+
+
+def _not_in_progress(status: str) -> None:
+    """Nothing to lease in a job that is not running; a job still storing its objects says so
+    (a client that stopped on "nothing for you" would stop for good)."""
+    if status == "Initializing":
+        raise NotReady("the labeling job is still storing its objects; ask again shortly")
+
+
+def _sweep_lapsed(dep: Deployment, conn: Connection, job_id: int, now: datetime) -> None:
+    """Lapsed leases are swept in the request path too (at most once a second per job), so a
+    freed place is handed out without waiting for the background runner."""
+    if dep.throttle.due(("expire", job_id), now, 1.0):
+        expire_leases(conn, now, job_id)
+
+
+def _has_gold(dep: Deployment, conn: Connection, job: JobRecord) -> bool:
+    has_gold = dep.job_records.get(("gold", job.id))
+    if has_gold is None:
+        has_gold = dep.job_records[("gold", job.id)] = bool(
+            conn.scalar(q.has_gold, {"p_job": job.id})
+        )
+    return bool(has_gold)
+
+
+def _lease_postgres(
+    dep: Deployment, conn: Connection, job: JobRecord, user: UserInfo, now: datetime
+) -> LeasedTask | None:
+    """The lease as one statement (db/dispatch_postgres.py), for jobs without gold questions."""
+    if dep.throttle.due(("expire", job.id), now, 1.0):
+        with dep.db.write() as sweep:
+            expire_leases(sweep, now, job.id)
+    expires = now + timedelta(seconds=job.task_time_limit)
+    row = dispatch_postgres.lease(
+        conn, job.id, user.id, job.workers_per_object, MAX_LEASES_PER_WORKER, now, expires
+    )
+    if row is None:
+        return None
+    if row.kind == "status":
+        _not_in_progress(row.line)
+        return None
+    if row.kind == "filled":
+        raise _WindowFilled
+    leased = LeasedTask(
+        int(row.task_id), job, int(row.object_id), row.line, row.leased_at, row.expires_at
+    )
+    return _leased(dep, leased, user)
+
+
+def _leased(dep: Deployment, leased: LeasedTask, user: UserInfo) -> LeasedTask:
+    # Remembered so the answer need not look the task up before its one statement.
+    dep.task_owners.put(str(leased.task_id), (leased.job.id, user.id), dep.clock.now())
+    return leased
 
 
 def _lease_gold_object(
@@ -196,10 +254,7 @@ def _lease_gold_object(
     """Now and then a gold question instead of real work: a share `gold_ratio` of each worker's
     tasks, drawn from a keyed hash of the worker's last task so a worker cannot predict which
     task is gold (and the draw reads one index entry, not the worker's whole history)."""
-    has_gold = dep.job_records.get(("gold", job.id))
-    if has_gold is None:
-        has_gold = dep.job_records[("gold", job.id)] = bool(conn.scalar(q.has_gold, params))
-    if not has_gold:
+    if not _has_gold(dep, conn, job):
         return None
     last = int(conn.scalar(q.last_task_given, params) or 0)
     draw = hashlib.sha256(f"{dep.secret_key}:{job.id}:{params['p_user']}:{last}".encode()).digest()
@@ -264,9 +319,14 @@ def expire_leases(conn: Connection, now: datetime, job_id: int | None = None) ->
 def _own_leased_task(conn: Connection, dep: Deployment, user: UserInfo, task_id: int) -> Any:
     dialect = "sqlite" if dep.db.is_sqlite else "postgresql"
     task = conn.execute(q.task_for_answer[dialect], {"p_task": task_id}).first()
+    _check_answerable(task, user, task_id, dep.clock.now())
+    return task
+
+
+def _check_answerable(task: Any, user: UserInfo, task_id: int, now: datetime) -> None:
+    """Raises why the worker cannot act on this task any more (NotFound, Gone), if they cannot."""
     if task is None or task.user_id != user.id:
         raise NotFound(f"no task {task_id} for you")
-    now = dep.clock.now()
     if task.status in ("leased", "expired") and task.expires_at <= now:
         raise Gone(
             f"task {task_id}'s time limit passed at {task.expires_at:%Y-%m-%d %H:%M:%S} UTC; "
@@ -278,7 +338,6 @@ def _own_leased_task(conn: Connection, dep: Deployment, user: UserInfo, task_id:
         )
     if task.status != "leased":
         raise Gone(f"task {task_id} is already {task.status}; the answer was not stored")
-    return task
 
 
 def task_context(dep: Deployment, user: UserInfo, task_id: int) -> tuple[Any, Any, dict[str, Any]]:
@@ -298,6 +357,8 @@ def task_context(dep: Deployment, user: UserInfo, task_id: int) -> tuple[Any, An
 
 def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) -> None:
     """Stores a worker's answer; returns only after it is committed."""
+    if not dep.db.is_sqlite and _answer_postgres(dep, user, task_id, answer):
+        return
     now = dep.clock.now()
     closed = False
     with dep.db.write() as conn:
@@ -306,19 +367,7 @@ def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) ->
             raise Gone(f"the labeling job is {task.job_status}; the answer was not stored")
         job = job_record(dep, conn, job_id=task.job_id)
         assert job is not None
-        kind = task_type(job.task_type)
-        # Task types that check an answer against the object itself (NER: offsets inside the
-        # text) get its manifest line; the others need no extra read.
-        for_object = getattr(kind, "validate_answer_for_object", None)
-        if for_object is not None:
-            line = conn.scalar(
-                select(DataObject.line).where(
-                    DataObject.job_id == task.job_id, DataObject.object_id == task.object_id
-                )
-            )
-            content = for_object(job.spec, answer, json.loads(line or "{}"))
-        else:
-            content = kind.validate_answer(job.spec, answer)
+        content = _checked_answer(conn, job, task.object_id, answer)
         conn.execute(
             q.new_annotation,
             {
@@ -327,7 +376,7 @@ def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) ->
                 "object_id": task.object_id,
                 "user_id": user.id,
                 "content": json.dumps(content),
-                "code": kind.answer_code(job.spec, content),
+                "code": task_type(job.task_type).answer_code(job.spec, content),
                 "accepted_at": task.leased_at,
                 "submitted_at": now,
             },
@@ -341,6 +390,63 @@ def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) ->
             closed = True
     if closed:
         dep.wake.set()
+
+
+def _checked_answer(conn: Connection, job: JobRecord, object_id: int | None, answer: Any) -> Any:
+    """The answer as the task type stores it (raises Invalid). Task types that check an answer
+    against the object itself (NER: offsets inside the text) get its manifest line."""
+    kind = task_type(job.task_type)
+    for_object = getattr(kind, "validate_answer_for_object", None)
+    if for_object is None:
+        return kind.validate_answer(job.spec, answer)
+    line = conn.scalar(
+        select(DataObject.line).where(
+            DataObject.job_id == job.id, DataObject.object_id == object_id
+        )
+    )
+    return for_object(job.spec, answer, json.loads(line or "{}"))
+
+
+def _task_job(
+    dep: Deployment, conn: Connection, user: UserInfo, task_id: int, now: datetime
+) -> int:
+    """The job of a task of this worker's (remembered from the lease when this process made it)."""
+    owner = cast("tuple[int, int] | None", dep.task_owners.get(str(task_id), now))
+    if owner is None:
+        row = conn.execute(select(Task.job_id, Task.user_id).where(Task.id == task_id)).first()
+        owner = (int(row.job_id), int(row.user_id)) if row is not None else (0, 0)
+    if owner[1] != user.id:
+        raise NotFound(f"no task {task_id} for you")
+    return owner[0]
+
+
+def _answer_postgres(dep: Deployment, user: UserInfo, task_id: int, answer: Any) -> bool:
+    """The answer as one statement (db/dispatch_postgres.py); False when the task type needs
+    the object to check the answer (the portable path then takes it)."""
+    now = dep.clock.now()
+    with dep.db.autocommit() as conn:
+        job = job_record(dep, conn, job_id=_task_job(dep, conn, user, task_id, now))
+        assert job is not None
+        kind = task_type(job.task_type)
+        if getattr(kind, "validate_answer_for_object", None) is not None:
+            return False
+        content = kind.validate_answer(job.spec, answer)
+        row = dispatch_postgres.answer(
+            conn,
+            task_id,
+            job.id,
+            user.id,
+            job.workers_per_object,
+            json.dumps(content),
+            kind.answer_code(job.spec, content),
+            now,
+        )
+    if row is None or not row.stored:
+        _check_answerable(row, user, task_id, now)
+        raise Gone(f"the labeling job is {row.job_status}; the answer was not stored")
+    if row.closed:
+        dep.wake.set()
+    return True
 
 
 def close_object(

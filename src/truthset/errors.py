@@ -39,6 +39,15 @@ class TooManyRequests(TruthsetError):
     """A rate limit was hit (failed logins)."""
 
 
+class NotReady(TruthsetError):
+    """The thing exists but is not ready yet (a job still storing its objects): ask again in
+    `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Gone(TruthsetError):
     """The task's lease ended (time limit, release, job stopped): the answer cannot be taken."""
 

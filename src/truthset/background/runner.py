@@ -26,6 +26,7 @@ from truthset.settings import Settings
 from truthset.workforce import forget_old_failures
 
 log = logging.getLogger(__name__)
+RUNNER_NICENESS = 10
 
 
 class Runner:
@@ -102,6 +103,9 @@ def start_process(settings: Settings) -> multiprocessing.process.BaseProcess:
 
 
 def _process_main(settings: Settings, parent: int) -> None:
+    # Background work yields the CPU to request handling when both want it: a worker waiting
+    # for the next task matters more than an output manifest a few seconds fresher.
+    os.nice(RUNNER_NICENESS)
     dep = open_deployment(settings, migrate=False)
     runner = Runner(dep)
     runner.start()

@@ -33,6 +33,13 @@ class Database:
                 yield conn
 
     @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection without an explicit transaction: each statement commits on its own
+        (PostgreSQL's one-statement lease and answer; no BEGIN round trip)."""
+        with self.engine.connect() as raw:
+            yield raw.execution_options(isolation_level="AUTOCOMMIT")
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction (a consistent snapshot on both databases)."""
         with self.engine.connect() as conn, conn.begin():
