@@ -31,6 +31,14 @@ function composedPathOf(event) {
   return event.composedPath ? event.composedPath() : [event.target];
 }
 
+// Containers that hide part of their content (crowd-tabs, crowd-modal) show the field with a
+// problem when asked through crowdReveal(field).
+function revealField(field) {
+  for (let node = field.parentElement; node; node = node.parentElement) {
+    if (typeof node.crowdReveal === "function") node.crowdReveal(field);
+  }
+}
+
 const ENTER_ROLES = ["button", "link", "menuitem", "option", "tab", "checkbox", "radio", "switch"];
 
 function ownsEnter(node) {
@@ -221,8 +229,9 @@ class CrowdForm extends HTMLElement {
     }
     if (!result.problem) return result.answer;
     this.showProblem(result.problem);
+    revealField(result.element);
     result.element.scrollIntoView?.({ block: "nearest" });
-    if (result.element.matches("input, select, textarea")) result.element.focus();
+    result.element.focus?.();
     return null;
   }
 
