@@ -131,7 +131,7 @@ class CrowdTabs extends HTMLElement {
     root.innerHTML += `<div class="list" role="tablist" part="tabs"></div>
       <div class="panes" part="panes"><slot></slot></div>`;
     this.list = root.querySelector(".list");
-    this.prefix = `crowd-tabs-${++tabsCount}`;
+    this.idPrefix = `crowd-tabs-${++tabsCount}`;
     this.current = 0;
     this.list.addEventListener("click", (event) => {
       const tab = event.target.closest(".tab");
@@ -162,7 +162,7 @@ class CrowdTabs extends HTMLElement {
         tab.setAttribute("part", "tab");
         tab.dataset.index = String(i);
         tab.textContent = pane.getAttribute("header") || `Tab ${i + 1}`;
-        if (!pane.id) pane.id = `${this.prefix}-pane-${i}`;
+        if (!pane.id) pane.id = `${this.idPrefix}-pane-${i}`;
         pane.setAttribute("role", "tabpanel");
         pane.setAttribute("aria-label", tab.textContent);
         tab.setAttribute("aria-controls", pane.id);

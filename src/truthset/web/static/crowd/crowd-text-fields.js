@@ -70,7 +70,7 @@ class TextField extends HTMLElement {
   connectedCallback() {
     if (!this.initialized) {
       this.initialized = true;
-      this.control.value = this.getAttribute("value") ?? "";
+      this.control.value = this.presetValue();
     }
     this.render();
     if (this.autoFocus) requestAnimationFrame(() => this.control.focus({ preventScroll: false }));
@@ -79,6 +79,13 @@ class TextField extends HTMLElement {
   attributeChangedCallback(name, _old, value) {
     if (name === "value" && this.initialized && !this.touched) this.control.value = value ?? "";
     if (this.isConnected) this.render();
+  }
+
+  // The `value` attribute; a text area may also hold its preset as content, as <textarea> does.
+  presetValue() {
+    const preset = this.getAttribute("value");
+    if (preset !== null || !this.constructor.multiline) return preset ?? "";
+    return this.textContent.replace(/^\n/, "");
   }
 
   get autoFocus() {
@@ -213,7 +220,7 @@ class TextField extends HTMLElement {
 
   crowdReset() {
     this.touched = false;
-    this.value = this.getAttribute("value") ?? "";
+    this.value = this.presetValue();
   }
 }
 
