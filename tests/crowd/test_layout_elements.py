@@ -183,9 +183,10 @@ def test_form_level_instructions_get_a_side_panel(crowd_page: CrowdPage) -> None
     )
     panel = page.locator("crowd-form crowd-instructions-panel")
     expect(panel).to_be_visible()
-    expect(page.get_by_role("region", name="Instructions")).to_contain_text(
-        "Describe the image in one word."
-    )
+    text = page.get_by_text("Describe the image in one word.")
+    expect(text).to_be_visible()
+    inner, outer = text.bounding_box(), panel.bounding_box()
+    assert inner and outer and outer["x"] <= inner["x"] < outer["x"] + outer["width"]
     page.get_by_role("button", name="View full instructions").click()
     expect(page.get_by_role("dialog", name="Tagging guide")).to_be_visible()
     expect(page.get_by_text("Use nouns.")).to_be_visible()
