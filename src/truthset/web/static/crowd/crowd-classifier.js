@@ -16,13 +16,14 @@ const CLASSIFIER_CSS = `
   :host { display: block; --crowd-gap: 20px; }
   [hidden] { display: none !important; }
   .layout { display: grid; gap: 16px var(--crowd-gap); box-sizing: border-box;
-            grid-template-columns: minmax(220px, 280px) minmax(0, 1fr) minmax(240px, 320px);
+            grid-template-columns: auto minmax(0, 1fr) minmax(240px, 320px);
             grid-template-rows: auto minmax(0, 1fr);
             grid-template-areas: "instructions header header" "instructions work choices";
             height: max(480px, calc(100dvh - var(--crowd-footer-height, 0px) - 32px)); }
   .layout.no-instructions { grid-template-columns: minmax(0, 1fr) minmax(240px, 320px);
             grid-template-areas: "header header" "work choices"; }
-  crowd-instructions-panel { grid-area: instructions; }
+  crowd-instructions-panel { grid-area: instructions; width: clamp(220px, 20vw, 280px);
+                             max-width: 45vw; }
   .header { grid-area: header; margin: 0; font-size: 1.35rem; font-weight: 650; line-height: 1.3;
             color: #111827; overflow-wrap: anywhere; }
   .work { grid-area: work; display: flex; flex-direction: column; min-height: 0; min-width: 0; }
@@ -88,6 +89,7 @@ const CLASSIFIER_CSS = `
     .layout, .layout.no-instructions { height: auto; grid-template-columns: minmax(0, 1fr);
             grid-template-areas: "header" "instructions" "work" "choices"; }
     .work { height: 60vh; }
+    crowd-instructions-panel { width: auto; max-width: none; }
   }
 `;
 

@@ -19,6 +19,18 @@ import { collectAnswer, resetFields } from "./form-answer.js";
 
 const SUBMIT_TIMEOUT_MS = 30000;
 
+/** Gives a tool that a template placed outside any crowd-form a form of its own, in its shadow
+ * root, as AWS's crowd-entity-annotation has (gallery templates use it without a crowd-form). The
+ * form collects the tool's own answer (form-answer.js) and shows the Submit button. */
+export function ownForm(tool) {
+  if (tool.closest("crowd-form") || tool.shadowRoot.querySelector("crowd-form")) return null;
+  const form = document.createElement("crowd-form");
+  tool.shadowRoot.appendChild(form);
+  // Regions and other content the template put beside the tool are not the form's instructions.
+  form.instructionsBuilt = true;
+  return form;
+}
+
 /** True when a key press may trigger an element's shortcut: nobody consumed it, no text field or
  * open dialog has the focus, and no Ctrl/Alt/Meta modifier is held. */
 export function shortcutAllowed(event) {
@@ -134,6 +146,7 @@ class CrowdForm extends HTMLElement {
     const update = () => {
       const height = this.footer.hidden ? 0 : this.footer.offsetHeight + 12;
       this.style.setProperty("--crowd-footer-height", `${height}px`);
+      this.ownerTool?.style.setProperty("--crowd-footer-height", `${height}px`);
     };
     this.footerObserver = new ResizeObserver(update);
     this.footerObserver.observe(this.footer);
@@ -192,7 +205,21 @@ class CrowdForm extends HTMLElement {
   // With several forms on a page, the one holding the focus (else the first) takes Enter.
   takesKeysFrom(path) {
     if (path.some((node) => node.tagName === "CROWD-FORM" && node !== this)) return false;
-    return path.includes(this) || document.querySelector("crowd-form") === this;
+    if (path.includes(this) || path.includes(this.ownerTool)) return true;
+    const first = document.querySelector("crowd-form");
+    return first === this || (!first && Boolean(this.ownerTool));
+  }
+
+  /** The tool whose shadow root holds this form, when a tool brings its own (see ownForm). */
+  get ownerTool() {
+    const root = this.getRootNode();
+    return root instanceof ShadowRoot ? root.host : null;
+  }
+
+  /** Where a template may put extra questions: `tool.shadowRoot.querySelector("crowd-form")
+   * .form.appendChild(div)` (AWS's elements have an inner <form>); their fields are collected. */
+  get form() {
+    return this;
   }
 
   /** Validates, lets the template's own `submit` handlers veto, then delivers the answer.
@@ -200,13 +227,18 @@ class CrowdForm extends HTMLElement {
   async submit() {
     if (this.busy) return false;
     this.clearProblem();
+    this.lastOutcome = "invalid";
     if (!this.validAnswer()) return false;
-    // Ground Truth templates validate in an `onsubmit` handler and call preventDefault().
+    // Ground Truth templates validate in an `onsubmit` handler and call preventDefault() (and show
+    // their own message).
     const veto = !this.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    this.lastOutcome = "vetoed";
     if (veto) return false;
     // Handlers may fill hidden inputs on submit: collect again.
+    this.lastOutcome = "invalid";
     const answer = this.validAnswer();
     if (!answer) return false;
+    this.lastOutcome = "delivered";
     if (window.parent === window) {
       this.dispatchEvent(
         new CustomEvent("crowd-submit", { detail: answer, bubbles: true, composed: true }),

@@ -62,7 +62,7 @@ function nativeAnswer(fields) {
 }
 
 function fieldLabel(el) {
-  const label = el.labels?.[0]?.textContent.trim();
+  const label = el.labels?.[0]?.textContent.trim().replace(/:$/, "");
   return label || el.getAttribute("aria-label") || el.getAttribute("placeholder") || el.name;
 }
 
@@ -83,6 +83,9 @@ function addField(answer, element) {
  * otherwise `{answer}`, the object `{<key>: value}` the form would deliver. */
 export function collectAnswer(form) {
   const fields = crowdFields(form);
+  // A form inside a tool's shadow root (crowd-form.js ownForm) answers for that tool too.
+  const host = form.getRootNode().host;
+  if (host && "crowdValue" in host && fieldKey(host)) fields.unshift(host);
   for (const element of fields) {
     const problem = typeof element.crowdValidate === "function" ? element.crowdValidate() : null;
     if (problem) return { problem, element };
