@@ -65,9 +65,20 @@ class CrowdQuestionAnswerGeneration extends HTMLElement {
     this.root.addEventListener("click", (event) => this.onClick(event));
     this.root.addEventListener("input", (event) => this.onInput(event));
     this.root.addEventListener("keydown", (event) => this.onKey(event));
+    // Focusing a question or answer box clears the page's selection, so the last selection made
+    // in the passage is remembered for "Add selected text" and Alt+R.
+    this.onSelection = () => {
+      const ref = this.selectedReference();
+      if (ref) this.lastSelection = ref;
+    };
+  }
+
+  disconnectedCallback() {
+    document.removeEventListener("selectionchange", this.onSelection);
   }
 
   connectedCallback() {
+    document.addEventListener("selectionchange", this.onSelection);
     if (this.built) return;
     this.built = true;
     const layout = document.createElement("div");
@@ -251,7 +262,8 @@ class CrowdQuestionAnswerGeneration extends HTMLElement {
   }
 
   addReference(index) {
-    const ref = this.selectedReference();
+    const ref = this.selectedReference() || this.lastSelection;
+    this.lastSelection = null;
     const problem = this.root.querySelector(".problem");
     if (!ref) {
       problem.textContent = "Select text in the passage first, then add it.";
