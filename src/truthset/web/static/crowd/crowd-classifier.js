@@ -98,6 +98,7 @@ const CLASSIFIER_TAGS = [
   "crowd-classifier-multi-select",
   "crowd-image-classifier",
   "crowd-image-classifier-multi-select",
+  "crowd-rekognition-detect-moderation-labels",
 ];
 
 const CHECK_SVG = `<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M3.5 8.5l3 3 6-7"
