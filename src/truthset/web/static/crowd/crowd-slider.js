@@ -42,7 +42,7 @@ const SLIDER_CSS = `
   .ticks { position: relative; height: 1.4em; margin: 2px 10px 0; font-size: 0.8rem;
            color: var(--crowd-muted); }
   .ticks:empty { display: none; }
-  .tick { position: absolute; transform: translateX(-50%); white-space: nowrap; }
+  .tick { position: absolute; white-space: nowrap; }
   .number { width: 5.5em; font: inherit; padding: 6px 8px; border: 1px solid var(--crowd-border);
             border-radius: var(--crowd-radius); }
   .number:focus { outline: none; border-color: var(--crowd-accent);
@@ -159,7 +159,10 @@ class CrowdSlider extends HTMLElement {
         tick.className = "tick";
         tick.textContent = label.textContent.trim();
         const frac = max > min && Number.isFinite(at) ? (at - min) / (max - min) : 0;
-        tick.style.left = `${Math.min(1, Math.max(0, frac)) * 100}%`;
+        const at01 = Math.min(1, Math.max(0, frac));
+        tick.style.left = `${at01 * 100}%`;
+        // Centred on its point, except at the ends, where it stays inside the slider.
+        tick.style.transform = `translateX(-${at01 * 100}%)`;
         return tick;
       }),
     );

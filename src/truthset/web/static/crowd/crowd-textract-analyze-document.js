@@ -22,6 +22,7 @@ const TEXTRACT_CSS = `
   :host { display: block; }
   [hidden] { display: none !important; }
   .layout { display: grid; gap: 16px 20px; grid-template-columns: minmax(200px, 260px) minmax(0, 1fr) minmax(300px, 380px);
+            grid-template-rows: auto minmax(0, 1fr);
             grid-template-areas: "instructions header header" "instructions work pairs";
             height: max(520px, calc(100dvh - var(--crowd-footer-height, 0px) - 32px)); }
   .layout.no-instructions { grid-template-columns: minmax(0, 1fr) minmax(300px, 380px);
