@@ -51,7 +51,9 @@ def test_moderation_labels_return_the_full_category_objects(
     crowd_page: CrowdPage, image_url: str
 ) -> None:
     page = crowd_page(MODERATION.replace("SRC", image_url).replace("EXTRA", ""))
-    expect(page.get_by_role("img", name="Review the image and choose all applicable categories.")).to_be_visible()
+    expect(
+        page.get_by_role("img", name="Review the image and choose all applicable categories.")
+    ).to_be_visible()
     page.get_by_role("button", name="Gore").click()
     page.keyboard.press("2")
     assert submit(page) == [
@@ -70,7 +72,9 @@ def test_moderation_exclusion_category_gives_an_empty_list(
     crowd_page: CrowdPage, image_url: str
 ) -> None:
     page = crowd_page(
-        MODERATION.replace("SRC", image_url).replace("EXTRA", "exclusion-category=\"{ text: 'None' }\"")
+        MODERATION.replace("SRC", image_url).replace(
+            "EXTRA", "exclusion-category=\"{ text: 'None' }\""
+        )
     )
     assert submit(page) == []
     page.get_by_role("button", name="None").click()

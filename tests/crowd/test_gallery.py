@@ -87,7 +87,9 @@ def results() -> Iterator[dict[str, Any]]:
         REPORT.parent.mkdir(parents=True, exist_ok=True)
         clean = sorted(name for name, r in collected.items() if r["clean"])
         REPORT.write_text(
-            json.dumps({"templates": len(collected), "clean": len(clean), "results": collected}, indent=1)
+            json.dumps(
+                {"templates": len(collected), "clean": len(clean), "results": collected}, indent=1
+            )
         )
 
 

@@ -178,7 +178,11 @@ def test_question_answer_pairs_with_tags_and_references(crowd_page: CrowdPage) -
                         "answer": "the Amazon basin",
                         "questionTag": "Extent",
                         "textReferences": [
-                            {"startOffset": offset, "endOffset": offset + 12, "text": "Amazon basin"}
+                            {
+                                "startOffset": offset,
+                                "endOffset": offset + 12,
+                                "text": "Amazon basin",
+                            }
                         ],
                     },
                 ]
@@ -192,7 +196,9 @@ def test_question_answer_word_limits_and_tags(crowd_page: CrowdPage) -> None:
     assert submit(page) == []
     expect(problem(page)).to_have_text("Question 1: the question needs at least 2 words")
     page.locator("crowd-question-answer-generation .question").fill("Who lives there?")
-    page.locator("crowd-question-answer-generation .answer").fill("about two hundred thousand people in 1980")
+    page.locator("crowd-question-answer-generation .answer").fill(
+        "about two hundred thousand people in 1980"
+    )
     submit(page)
     expect(problem(page)).to_have_text("Question 1: the answer has 7 words; at most 6 are allowed")
     page.locator("crowd-question-answer-generation .answer").fill("200,000 people")
@@ -201,5 +207,10 @@ def test_question_answer_word_limits_and_tags(crowd_page: CrowdPage) -> None:
     page.locator("crowd-question-answer-generation .tag").select_option("Who")
     answer = submit(page)[-1]["questionAndAnswers"]["questionAnswerPairs"]
     assert answer == [
-        {"question": "Who lives there?", "answer": "200,000 people", "questionTag": "Who", "textReferences": []}
+        {
+            "question": "Who lives there?",
+            "answer": "200,000 people",
+            "questionTag": "Who",
+            "textReferences": [],
+        }
     ]

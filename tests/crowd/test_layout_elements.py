@@ -122,7 +122,9 @@ def test_toast_shows_for_its_duration(crowd_page: CrowdPage) -> None:
     page.evaluate("document.getElementById('b').show()")
     second = page.locator("#b").get_by_role("status")
     expect(second).to_contain_text("From the text attribute")
-    page.evaluate("document.getElementById('a').setAttribute('duration', '0'); document.getElementById('a').show()")
+    page.evaluate(
+        "document.getElementById('a').setAttribute('duration', '0'); document.getElementById('a').show()"
+    )
     expect(page.locator("#b")).to_be_hidden()  # one toast at a time
     page.locator("#a").get_by_role("button", name="Close").click()
     expect(page.locator("#a")).to_be_hidden()

@@ -42,7 +42,9 @@ def snapped(screen: Screen, x: float, y: float) -> dict[str, int]:
     return {"x": min(screen.width, max(0, round(ox))), "y": min(screen.height, max(0, round(oy)))}
 
 
-def test_a_line_drawn_in_one_drag_and_one_by_two_clicks(crowd_page: CrowdPage, field_url: str) -> None:
+def test_a_line_drawn_in_one_drag_and_one_by_two_clicks(
+    crowd_page: CrowdPage, field_url: str
+) -> None:
     page, screen = tool(crowd_page, "crowd-line", field_url, name="crowdLine")
     screen.drag((58, 295), (1342, 398))
     page.keyboard.press("2")  # the label of the next line (nothing is selected)
@@ -53,8 +55,14 @@ def test_a_line_drawn_in_one_drag_and_one_by_two_clicks(crowd_page: CrowdPage, f
     assert answer == {
         "inputImageProperties": {"height": 1254, "width": 2048},
         "lines": [
-            {"label": "sideline", "vertices": [snapped(screen, 58, 295), snapped(screen, 1342, 398)]},
-            {"label": "yardline", "vertices": [snapped(screen, 472, 910), snapped(screen, 1480, 600)]},
+            {
+                "label": "sideline",
+                "vertices": [snapped(screen, 58, 295), snapped(screen, 1342, 398)],
+            },
+            {
+                "label": "yardline",
+                "vertices": [snapped(screen, 472, 910), snapped(screen, 1480, 600)],
+            },
         ],
     }
 
@@ -71,7 +79,9 @@ def test_a_half_drawn_line_blocks_submit_and_escape_discards_it(
 
 
 def test_dragging_a_selected_line_moves_it(crowd_page: CrowdPage, field_url: str) -> None:
-    initial = {"lines": [{"label": "yardline", "vertices": [{"x": 651, "y": 498}, {"x": 862, "y": 869}]}]}
+    initial = {
+        "lines": [{"label": "yardline", "vertices": [{"x": 651, "y": 498}, {"x": 862, "y": 869}]}]
+    }
     page, screen = tool(crowd_page, "crowd-line", field_url, initial_value=initial)
     assert value(page, "crowd-line")["initialValueModified"] is False
     screen.click(756, 683)  # on the line: selects it
@@ -104,7 +114,9 @@ def test_polyline_clicks_and_enter(crowd_page: CrowdPage, field_url: str) -> Non
     ]
 
 
-def test_polyline_editing_inserts_and_removes_vertices(crowd_page: CrowdPage, field_url: str) -> None:
+def test_polyline_editing_inserts_and_removes_vertices(
+    crowd_page: CrowdPage, field_url: str
+) -> None:
     initial = {
         "polylines": [
             {"label": "yardline", "vertices": [{"x": 200, "y": 200}, {"x": 1000, "y": 200}]}
@@ -118,7 +130,10 @@ def test_polyline_editing_inserts_and_removes_vertices(crowd_page: CrowdPage, fi
     page.keyboard.down("Alt")
     screen.click(vertices[1]["x"], vertices[1]["y"])
     page.keyboard.up("Alt")
-    assert value(page, "crowd-polyline")["polylines"][0]["vertices"] == initial["polylines"][0]["vertices"]
+    assert (
+        value(page, "crowd-polyline")["polylines"][0]["vertices"]
+        == initial["polylines"][0]["vertices"]
+    )
     page.keyboard.down("Alt")
     screen.click(200, 200)  # two vertices is the least a polyline keeps
     page.keyboard.up("Alt")

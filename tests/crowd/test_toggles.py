@@ -37,9 +37,7 @@ def test_checkboxes_sharing_a_name_give_one_object(crowd_page: CrowdPage) -> Non
     page.keyboard.press("Tab")
     expect(page.get_by_role("checkbox", name="Too Dim")).to_be_focused()
     page.keyboard.press("Space")
-    assert submit(page) == [
-        {"image_attributes": {"blurry": True, "dim": True, "exposed": False}}
-    ]
+    assert submit(page) == [{"image_attributes": {"blurry": True, "dim": True, "exposed": False}}]
 
 
 def test_checkboxes_with_their_own_names(crowd_page: CrowdPage) -> None:
