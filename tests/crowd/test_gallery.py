@@ -36,6 +36,12 @@ NEEDS_CDN_LIBRARY = {
     "other/content-evaluation.liquid.html": "$ is not defined",
 }
 
+# Templates whose onsubmit check wants keypoints placed or images dragged: a worker must draw.
+NEEDS_DRAWING = {
+    "images/keypoint-additional-answer-validation.liquid.html",
+    "images/multi-image-classification-draggable.liquid.html",
+}
+
 # Walks the document and every open shadow root: the tags in use, and those not defined.
 UNDEFINED_TAGS = """() => {
   const tags = new Set();
@@ -48,6 +54,55 @@ UNDEFINED_TAGS = """() => {
   visit(document);
   const crowd = [...tags].filter((t) => t.startsWith('crowd-')).sort();
   return {used: crowd, undefined: crowd.filter((t) => !customElements.get(t))};
+}"""
+
+# A worker who answers everything the template asks, through the elements' own properties (the
+# per-element tests drive the mouse and keys): the first category, the required fields, a rank
+# for each response, one question and answer.
+ANSWER = """() => {
+  const all = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      all.push(el);
+      if (el.shadowRoot) visit(el.shadowRoot);
+    }
+  };
+  visit(document);
+  const samples = {number: '3', email: 'worker@example.com', url: 'http://example.com',
+                   date: '2024-01-01', tel: '5550100'};
+  const text = (type) => samples[type] || 'sample answer';
+  for (const el of all) {
+    const tag = el.localName;
+    if (tag.includes('classifier') || tag === 'crowd-rekognition-detect-moderation-labels') {
+      if (!el.crowdValidate?.()) continue;
+      el.choose(0);
+    } else if ((tag === 'crowd-input' || tag === 'crowd-text-area') && !el.value) {
+      if (el.hasAttribute('required') || el.getAttribute('min-length')) el.value = text(el.getAttribute('type'));
+    } else if (tag === 'crowd-slider') {
+      el.value = el.min;
+    } else if (tag === 'crowd-checkbox' || tag === 'crowd-toggle-button') {
+      if (el.hasAttribute('required')) el.checked = true;
+    } else if (tag === 'crowd-text-ranking') {
+      el.dimensions.forEach((_, d) => el.responses.forEach((_, i) => el.setRank(d, i, i + 1)));
+    } else if (tag === 'crowd-question-answer-generation') {
+      for (const pair of el.pairs) {
+        Object.assign(pair, {question: 'What is it about?', answer: 'The passage', tag: el.tags[0] || ''});
+      }
+    } else if (tag === 'crowd-textract-analyze-document') {
+      for (const missing of el.missing) missing.notFound = true;
+    } else if (tag === 'select' && el.required && !el.value) {
+      const option = [...el.options].find((o) => o.value);
+      if (option) el.value = option.value;
+    } else if (tag === 'textarea' && el.required && !el.value) {
+      el.value = 'sample answer';
+    } else if (tag === 'input' && el.required) {
+      if (el.type === 'radio') {
+        const group = all.filter((o) => o.localName === 'input' && o.type === 'radio' && o.name === el.name);
+        if (!group.some((o) => o.checked)) group[0].checked = true;
+      } else if (el.type === 'checkbox') el.checked = true;
+      else if (!el.value) el.value = el.max || el.min || text(el.type);
+    }
+  }
 }"""
 
 SUBMIT = """async () => {
@@ -120,6 +175,10 @@ def test_gallery_template_renders_and_submits(
     try:
         tags = page.evaluate(UNDEFINED_TAGS)
         outcome = page.evaluate(SUBMIT)
+        if not outcome.get("accepted"):
+            page.evaluate(ANSWER)
+            answered = page.evaluate(SUBMIT)
+            outcome = {**outcome, "answered": answered}
         errors = list(errors)
     finally:
         page.close()
@@ -130,11 +189,19 @@ def test_gallery_template_renders_and_submits(
     assert tags["undefined"] == [], f"{name} uses undefined elements"
     assert unexpected == [], f"{name} raised errors"
     assert outcome["form"], f"{name} has no crowd-form"
-    # Submitting either delivered an answer or showed the worker what is missing: the form's
-    # message, or the template's own alert after its onsubmit handler refused.
+    # Submitting unanswered either delivered an answer or showed the worker what is missing: the
+    # form's message, or the template's own alert after its onsubmit handler refused.
     if outcome["accepted"]:
         assert isinstance(outcome["answer"], dict)
-    elif outcome["outcome"] == "vetoed":
+        return
+    if outcome["outcome"] == "vetoed":
         assert outcome["templateAlert"], f"{name}: the template refused without a message"
     else:
         assert outcome["problem"], f"{name}: submit did nothing and said nothing"
+    # Answered, it delivers, unless the template's own check wants drawing or dragging.
+    answered = outcome["answered"]
+    if name in NEEDS_DRAWING:
+        assert answered["outcome"] == "vetoed" and answered["templateAlert"]
+    else:
+        assert answered["accepted"], f"{name}: answered, but refused: {answered['problem']}"
+        assert isinstance(answered["answer"], dict) and answered["answer"]
