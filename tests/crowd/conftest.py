@@ -73,6 +73,18 @@ def crowd_page(crowd_server: str, page: Page) -> Callable[[str], Page]:
 
 
 @pytest.fixture
+def crowd_document(crowd_server: str) -> Callable[[str], str]:
+    """Registers a whole HTML document (a rendered template, say) and returns its URL."""
+
+    def register(html: str) -> str:
+        path = f"/test-document-{len(_Handler.pages)}.html"
+        _Handler.pages[path] = html.encode()
+        return crowd_server + path
+
+    return register
+
+
+@pytest.fixture
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

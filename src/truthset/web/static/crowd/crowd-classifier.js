@@ -7,6 +7,7 @@
 // {"labels": []}.
 import { attachStyledShadow, choiceIndexForKey, parseAttr } from "./base.js";
 import { shortcutAllowed } from "./crowd-form.js";
+import { MEDIA_CSS, mediaKey, mediaPlayers, setUpMediaTarget } from "./classifier-media.js";
 import { ImageStage, STAGE_CSS } from "./crowd-image-stage.js";
 import { createInstructionsPanel, ensureRegionStyles } from "./crowd-instructions.js";
 
@@ -15,13 +16,14 @@ const CLASSIFIER_CSS = `
   :host { display: block; --crowd-gap: 20px; }
   [hidden] { display: none !important; }
   .layout { display: grid; gap: 16px var(--crowd-gap); box-sizing: border-box;
-            grid-template-columns: minmax(220px, 280px) minmax(0, 1fr) minmax(240px, 320px);
+            grid-template-columns: auto minmax(0, 1fr) minmax(240px, 320px);
             grid-template-rows: auto minmax(0, 1fr);
             grid-template-areas: "instructions header header" "instructions work choices";
             height: max(480px, calc(100dvh - var(--crowd-footer-height, 0px) - 32px)); }
   .layout.no-instructions { grid-template-columns: minmax(0, 1fr) minmax(240px, 320px);
             grid-template-areas: "header header" "work choices"; }
-  crowd-instructions-panel { grid-area: instructions; }
+  crowd-instructions-panel { grid-area: instructions; width: clamp(220px, 20vw, 280px);
+                             max-width: 45vw; }
   .header { grid-area: header; margin: 0; font-size: 1.35rem; font-weight: 650; line-height: 1.3;
             color: #111827; overflow-wrap: anywhere; }
   .work { grid-area: work; display: flex; flex-direction: column; min-height: 0; min-width: 0; }
@@ -87,6 +89,7 @@ const CLASSIFIER_CSS = `
     .layout, .layout.no-instructions { height: auto; grid-template-columns: minmax(0, 1fr);
             grid-template-areas: "header" "instructions" "work" "choices"; }
     .work { height: 60vh; }
+    crowd-instructions-panel { width: auto; max-width: none; }
   }
 `;
 
@@ -95,6 +98,7 @@ const CLASSIFIER_TAGS = [
   "crowd-classifier-multi-select",
   "crowd-image-classifier",
   "crowd-image-classifier-multi-select",
+  "crowd-rekognition-detect-moderation-labels",
 ];
 
 const CHECK_SVG = `<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M3.5 8.5l3 3 6-7"
@@ -130,8 +134,8 @@ class Classifier extends HTMLElement {
 
   constructor() {
     super();
-    this.root = attachStyledShadow(this, CLASSIFIER_CSS + STAGE_CSS);
-    this.categories = [];
+    this.root = attachStyledShadow(this, CLASSIFIER_CSS + STAGE_CSS + MEDIA_CSS);
+    this.categoryNames = [];
     this.selected = new Set();
     this.exclusion = null;
     this.exclusionChosen = false;
@@ -170,7 +174,9 @@ class Classifier extends HTMLElement {
     this.built = true;
     ensureRegionStyles(this.ownerDocument);
     const layout = document.createElement("div");
-    layout.className = "layout";
+    // "annotation-area" and "category-picker-wrapper" are the class names of AWS's own layout;
+    // the gallery's two-tier templates insert their follow-up questions after the latter.
+    layout.className = "layout annotation-area";
     layout.setAttribute("part", "layout");
     layout.innerHTML = `
       <h1 class="header" part="header" id="header"></h1>
@@ -179,7 +185,7 @@ class Classifier extends HTMLElement {
         <div class="choices-head"><h2 id="choices-title">Categories</h2>
           <span class="keys-hint" aria-hidden="true"></span></div>
         <p class="choices-sub" id="choices-sub"></p>
-        <div class="choice-list" role="group" aria-labelledby="choices-title"
+        <div class="choice-list category-picker-wrapper" role="group" aria-labelledby="choices-title"
              aria-describedby="choices-sub"></div>
         <button type="button" class="more" tabindex="-1" aria-hidden="true" hidden>
           More categories below ↓</button>
@@ -218,6 +224,8 @@ class Classifier extends HTMLElement {
       <p class="empty">Nothing to classify.</p></slot></div></div>`;
     if (!target) return;
     target.slot = "classification-target";
+    this.players = mediaPlayers(target);
+    if (this.players) setUpMediaTarget(work.querySelector(".target"), target);
     // Plain text (Liquid output) keeps its line breaks; HTML content keeps its own layout.
     if (!target.children.length) {
       target.textContent = target.textContent.trim();
@@ -262,19 +270,19 @@ class Classifier extends HTMLElement {
 
   renderChoices() {
     const previous = this.multi
-      ? [...this.selected].map((i) => this.categories[i])
-      : [this.categories[[...this.selected][0]]];
+      ? [...this.selected].map((i) => this.categoryNames[i])
+      : [this.categoryNames[[...this.selected][0]]];
     try {
-      this.categories = parseCategories(this.getAttribute("categories"));
+      this.categoryNames = parseCategories(this.getAttribute("categories"));
       this.exclusion = this.multi ? parseExclusion(this.getAttribute("exclusion-category")) : null;
       this.setProblem("categories", null);
     } catch (error) {
-      this.categories = [];
+      this.categoryNames = [];
       this.exclusion = null;
       this.setProblem("categories", `The categories attribute is not valid: ${error.message}`);
     }
     this.selected = new Set(
-      this.categories.map((c, i) => (previous.includes(c) ? i : -1)).filter((i) => i >= 0),
+      this.categoryNames.map((c, i) => (previous.includes(c) ? i : -1)).filter((i) => i >= 0),
     );
     if (!this.multi && this.selected.size > 1) this.selected = new Set([[...this.selected][0]]);
     if (!this.exclusion) this.exclusionChosen = false;
@@ -293,7 +301,7 @@ class Classifier extends HTMLElement {
 
   // Everything the worker can pick, in shortcut order: the categories, then the exclusion.
   choiceEntries() {
-    const entries = this.categories.map((text, index) => ({ text, index }));
+    const entries = this.categoryNames.map((text, index) => ({ text, index }));
     if (this.exclusion !== null) entries.push({ text: this.exclusion, index: -1 });
     return entries;
   }
@@ -398,6 +406,8 @@ class Classifier extends HTMLElement {
     if (position >= 0 && position < this.choiceEntries().length) {
       this.choose(position);
       event.preventDefault();
+    } else if (mediaKey(event, this.players)) {
+      event.preventDefault();
     } else if (event.key.toLowerCase() === "h" && this.stage?.hasOverlay) {
       this.stage.toggleOverlay();
       event.preventDefault();
@@ -413,6 +423,22 @@ class Classifier extends HTMLElement {
     box.hidden = !text;
   }
 
+  /** The chosen category (a list of them for the multi-selects), as AWS's element exposes it to
+   * template scripts (`classifier.addEventListener("change", (e) => e.target.value)`). */
+  get value() {
+    const labels = [...this.selected].sort((a, b) => a - b).map((i) => this.categoryNames[i]);
+    return this.multi ? labels : labels[0] ?? null;
+  }
+
+  get categories() {
+    return this.categoryNames;
+  }
+
+  /** Templates may set the categories from a script: `classifier.categories = [...]`. */
+  set categories(list) {
+    this.setAttribute("categories", JSON.stringify(list));
+  }
+
   get workerComment() {
     return this.commentInput ? this.commentInput.value : "";
   }
@@ -421,8 +447,8 @@ class Classifier extends HTMLElement {
   get crowdValue() {
     const indices = [...this.selected].sort((a, b) => a - b);
     const value = this.multi
-      ? { labels: indices.map((i) => this.categories[i]) }
-      : { label: indices.length ? this.categories[indices[0]] : null };
+      ? { labels: indices.map((i) => this.categoryNames[i]) }
+      : { label: indices.length ? this.categoryNames[indices[0]] : null };
     if (this.workerComment.trim()) value.workerComment = this.workerComment;
     return value;
   }
@@ -444,7 +470,9 @@ class Classifier extends HTMLElement {
   }
 }
 
-function classifierClass(multiSelect, showsImage) {
+/** The classifier element class for a configuration (crowd-rekognition-detect-moderation-labels
+ * builds on the image multi-select one). */
+export function classifierClass(multiSelect, showsImage) {
   return class extends Classifier {
     static multiSelect = multiSelect;
     static showsImage = showsImage;

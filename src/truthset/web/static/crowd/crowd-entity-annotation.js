@@ -4,7 +4,7 @@
 // See docs/crowd-elements-entity-annotation.md for the behaviour, keys and offset rules.
 
 import { attachStyledShadow, choiceIndexForKey, isTyping, parseAttr } from "./base.js";
-import { shortcutAllowed } from "./crowd-form.js";
+import { ownForm, shortcutAllowed } from "./crowd-form.js";
 import { createInstructionsPanel } from "./crowd-instructions.js";
 import { moveSelection, snapBack } from "./entity-caret.js";
 import {
@@ -54,6 +54,8 @@ class CrowdEntityAnnotation extends HTMLElement {
 
   connectedCallback() {
     if (!this.instructionsAdopted) this.#adoptInstructions();
+    // Gallery templates use this element without a crowd-form, as AWS's brings its own.
+    ownForm(this);
     document.addEventListener("selectionchange", this.onSelectionChange);
     window.addEventListener("mouseup", this.onMouseUp);
     if (!this.loaded) this.#load();

@@ -1,7 +1,5 @@
-// <crowd-form>, <crowd-button> and <crowd-alert>.
-//
-// crowd-form gathers the answer from every element that follows the element contract in base.js
-// (a `name` attribute, a `crowdValue` getter, `crowdValidate()`), plus named native inputs, and
+// <crowd-form>: the wrapper of every template. It gathers the answer (form-answer.js) from every
+// element that follows the element contract in base.js and from named native inputs, and
 // delivers it. Message protocol with the worker portal when the template runs in an iframe:
 //   frame -> parent  {type: "truthset:ready"}                  form connected, elements defined
 //   frame -> parent  {type: "truthset:submit", answer}         the worker submitted
@@ -14,8 +12,24 @@
 // be clicked again carries the `data-enter-submits` attribute. Ctrl/Cmd+Enter submits even while
 // typing.
 import { attachStyledShadow, isTyping } from "./base.js";
+import "./crowd-button.js";
+import "./crowd-messages.js";
+import { createInstructionsPanel } from "./crowd-instructions.js";
+import { collectAnswer, resetFields } from "./form-answer.js";
 
 const SUBMIT_TIMEOUT_MS = 30000;
+
+/** Gives a tool that a template placed outside any crowd-form a form of its own, in its shadow
+ * root, as AWS's crowd-entity-annotation has (gallery templates use it without a crowd-form). The
+ * form collects the tool's own answer (form-answer.js) and shows the Submit button. */
+export function ownForm(tool) {
+  if (tool.closest("crowd-form") || tool.shadowRoot.querySelector("crowd-form")) return null;
+  const form = document.createElement("crowd-form");
+  tool.shadowRoot.appendChild(form);
+  // Regions and other content the template put beside the tool are not the form's instructions.
+  form.instructionsBuilt = true;
+  return form;
+}
 
 /** True when a key press may trigger an element's shortcut: nobody consumed it, no text field or
  * open dialog has the focus, and no Ctrl/Alt/Meta modifier is held. */
@@ -29,6 +43,14 @@ function composedPathOf(event) {
   return event.composedPath ? event.composedPath() : [event.target];
 }
 
+// Containers that hide part of their content (crowd-tabs, crowd-modal) show the field with a
+// problem when asked through crowdReveal(field).
+function revealField(field) {
+  for (let node = field.parentElement; node; node = node.parentElement) {
+    if (typeof node.crowdReveal === "function") node.crowdReveal(field);
+  }
+}
+
 const ENTER_ROLES = ["button", "link", "menuitem", "option", "tab", "checkbox", "radio", "switch"];
 
 function ownsEnter(node) {
@@ -36,75 +58,6 @@ function ownsEnter(node) {
   if (node.tagName === "BUTTON" || node.tagName === "SUMMARY") return true;
   if (node.tagName === "A" && node.hasAttribute("href")) return true;
   return ENTER_ROLES.includes(node.getAttribute("role"));
-}
-
-/** Elements under `form` (light DOM and the open shadow roots inside it) that follow the element
- * contract: a `name` attribute and a `crowdValue` property. */
-export function crowdFields(form) {
-  const found = [];
-  const visit = (root) => {
-    for (const el of root.querySelectorAll("*")) {
-      if (el.hasAttribute("name") && "crowdValue" in el) found.push(el);
-      if (el.shadowRoot) visit(el.shadowRoot);
-    }
-  };
-  visit(form);
-  return found;
-}
-
-// Native controls count only in the form's light DOM: inputs inside a component's shadow root are
-// that component's internals, reported through its crowdValue.
-function nativeFields(form) {
-  const skip = ["submit", "button", "reset", "image", "file"];
-  return [...form.querySelectorAll("input[name], select[name], textarea[name]")].filter(
-    (el) => !el.disabled && !skip.includes(el.type),
-  );
-}
-
-function nativeAnswer(fields) {
-  const answer = {};
-  const checkboxCount = {};
-  for (const el of fields) {
-    if (el.type === "checkbox") checkboxCount[el.name] = (checkboxCount[el.name] || 0) + 1;
-  }
-  for (const el of fields) {
-    if (el.type === "radio") {
-      if (el.checked) answer[el.name] = el.value;
-    } else if (el.type === "checkbox") {
-      // One checkbox is a yes/no answer; several sharing a name are a list of the checked values.
-      if (checkboxCount[el.name] === 1) answer[el.name] = el.checked;
-      else answer[el.name] = [...(answer[el.name] || []), ...(el.checked ? [el.value] : [])];
-    } else if (el.tagName === "SELECT" && el.multiple) {
-      answer[el.name] = [...el.selectedOptions].map((option) => option.value);
-    } else {
-      answer[el.name] = el.value;
-    }
-  }
-  return answer;
-}
-
-function fieldLabel(el) {
-  const label = el.labels?.[0]?.textContent.trim();
-  return label || el.getAttribute("aria-label") || el.getAttribute("placeholder") || el.name;
-}
-
-/** Validates and collects the answer of a form: `{problem, element}` for the first problem found,
- * otherwise `{answer}`, the object `{<name>: value}` the form would deliver. */
-export function collectAnswer(form) {
-  const fields = crowdFields(form);
-  for (const element of fields) {
-    const problem = typeof element.crowdValidate === "function" ? element.crowdValidate() : null;
-    if (problem) return { problem, element };
-  }
-  const natives = nativeFields(form);
-  for (const element of natives) {
-    if (!element.checkValidity()) {
-      return { problem: `${fieldLabel(element)}: ${element.validationMessage}`, element };
-    }
-  }
-  const answer = nativeAnswer(natives);
-  for (const element of fields) answer[element.getAttribute("name")] = element.crowdValue;
-  return { answer };
 }
 
 const FORM_CSS = `
@@ -115,6 +68,16 @@ const FORM_CSS = `
   .footer[hidden] { display: none; }
   .hint { flex: 1; font-size: 0.85rem; color: var(--crowd-muted); }
   .status { font-size: 0.9rem; color: var(--crowd-muted); }
+  .layout { display: flex; align-items: flex-start; gap: 20px; }
+  .side { flex: 0 0 clamp(200px, 24%, 300px); position: sticky; top: 12px;
+          height: min(640px, calc(100vh - var(--crowd-footer-height, 0px) - 24px)); }
+  .side > * { height: 100%; }
+  .main { flex: 1; min-width: 0; }
+  [hidden] { display: none !important; }
+  @media (max-width: 800px) {
+    .layout { flex-direction: column; align-items: stretch; }
+    .side { position: static; flex: none; height: auto; max-height: 50vh; }
+  }
 `;
 
 class CrowdForm extends HTMLElement {
@@ -122,7 +85,8 @@ class CrowdForm extends HTMLElement {
     super();
     const root = attachStyledShadow(this, FORM_CSS);
     root.innerHTML += `
-      <slot></slot>
+      <div class="layout" part="layout"><aside class="side" part="instructions" hidden></aside>
+        <div class="main" part="main"><slot></slot></div></div>
       <div class="footer" part="footer" hidden>
         <span class="hint"><kbd>Enter</kbd> submits</span>
         <crowd-button form-action="submit" variant="primary" part="submit"
@@ -143,6 +107,7 @@ class CrowdForm extends HTMLElement {
     document.addEventListener("keydown", this.onKeydown);
     window.addEventListener("message", this.onMessage);
     this.whenParsed(() => {
+      this.buildInstructions();
       this.footer.hidden = Boolean(this.templateSubmitButton());
       this.trackFooterHeight();
       this.postReady();
@@ -153,6 +118,18 @@ class CrowdForm extends HTMLElement {
     document.removeEventListener("keydown", this.onKeydown);
     window.removeEventListener("message", this.onMessage);
     this.footerObserver?.disconnect();
+  }
+
+  // Regions placed directly in the form (templates of crowd-input questions do this) get the same
+  // side panel as an annotation tool's: short instructions shown, full ones in a modal.
+  buildInstructions() {
+    if (this.instructionsBuilt) return;
+    this.instructionsBuilt = true;
+    const panel = createInstructionsPanel(this);
+    if (!panel) return;
+    const side = this.shadowRoot.querySelector(".side");
+    side.append(panel);
+    side.hidden = false;
   }
 
   whenParsed(callback) {
@@ -169,6 +146,7 @@ class CrowdForm extends HTMLElement {
     const update = () => {
       const height = this.footer.hidden ? 0 : this.footer.offsetHeight + 12;
       this.style.setProperty("--crowd-footer-height", `${height}px`);
+      this.ownerTool?.style.setProperty("--crowd-footer-height", `${height}px`);
     };
     this.footerObserver = new ResizeObserver(update);
     this.footerObserver.observe(this.footer);
@@ -227,7 +205,21 @@ class CrowdForm extends HTMLElement {
   // With several forms on a page, the one holding the focus (else the first) takes Enter.
   takesKeysFrom(path) {
     if (path.some((node) => node.tagName === "CROWD-FORM" && node !== this)) return false;
-    return path.includes(this) || document.querySelector("crowd-form") === this;
+    if (path.includes(this) || path.includes(this.ownerTool)) return true;
+    const first = document.querySelector("crowd-form");
+    return first === this || (!first && Boolean(this.ownerTool));
+  }
+
+  /** The tool whose shadow root holds this form, when a tool brings its own (see ownForm). */
+  get ownerTool() {
+    const root = this.getRootNode();
+    return root instanceof ShadowRoot ? root.host : null;
+  }
+
+  /** Where a template may put extra questions: `tool.shadowRoot.querySelector("crowd-form")
+   * .form.appendChild(div)` (AWS's elements have an inner <form>); their fields are collected. */
+  get form() {
+    return this;
   }
 
   /** Validates, lets the template's own `submit` handlers veto, then delivers the answer.
@@ -235,13 +227,18 @@ class CrowdForm extends HTMLElement {
   async submit() {
     if (this.busy) return false;
     this.clearProblem();
+    this.lastOutcome = "invalid";
     if (!this.validAnswer()) return false;
-    // Ground Truth templates validate in an `onsubmit` handler and call preventDefault().
+    // Ground Truth templates validate in an `onsubmit` handler and call preventDefault() (and show
+    // their own message).
     const veto = !this.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    this.lastOutcome = "vetoed";
     if (veto) return false;
     // Handlers may fill hidden inputs on submit: collect again.
+    this.lastOutcome = "invalid";
     const answer = this.validAnswer();
     if (!answer) return false;
+    this.lastOutcome = "delivered";
     if (window.parent === window) {
       this.dispatchEvent(
         new CustomEvent("crowd-submit", { detail: answer, bubbles: true, composed: true }),
@@ -264,8 +261,9 @@ class CrowdForm extends HTMLElement {
     }
     if (!result.problem) return result.answer;
     this.showProblem(result.problem);
+    revealField(result.element);
     result.element.scrollIntoView?.({ block: "nearest" });
-    if (result.element.matches("input, select, textarea")) result.element.focus();
+    result.element.focus?.();
     return null;
   }
 
@@ -308,12 +306,7 @@ class CrowdForm extends HTMLElement {
   }
 
   reset() {
-    for (const el of nativeFields(this)) {
-      if (el.type === "checkbox" || el.type === "radio") el.checked = el.defaultChecked;
-      else if (el.tagName === "SELECT") for (const o of el.options) o.selected = o.defaultSelected;
-      else el.value = el.defaultValue;
-    }
-    for (const el of crowdFields(this)) el.crowdReset?.();
+    resetFields(this);
     this.clearProblem();
   }
 
@@ -341,170 +334,4 @@ class CrowdForm extends HTMLElement {
   }
 }
 
-const BUTTON_CSS = `
-  :host { display: inline-flex; align-items: center; gap: 12px; flex-wrap: wrap;
-          vertical-align: middle; }
-  :host([hidden]) { display: none; }
-  .button { display: inline-flex; align-items: center; justify-content: center; gap: 8px;
-            min-height: 40px; padding: 8px 18px; font-weight: 600; color: #1f2937;
-            text-decoration: none; box-sizing: border-box; background: #fff;
-            border: 1px solid var(--crowd-border); border-radius: var(--crowd-radius);
-            transition: background 120ms, border-color 120ms, box-shadow 120ms; }
-  .button:hover { border-color: var(--crowd-accent); }
-  .button:focus-visible { outline: 3px solid #93c5fd; outline-offset: 2px; }
-  :host([variant="primary"]) .button { background: var(--crowd-accent); color: #fff;
-          border-color: var(--crowd-accent); min-width: 120px;
-          box-shadow: 0 1px 2px rgba(37, 99, 235, 0.25); }
-  :host([variant="primary"]) .button:hover { background: #1d4ed8; border-color: #1d4ed8; }
-  :host([variant="link"]) .button { border-color: transparent; background: none;
-          color: var(--crowd-accent); padding-inline: 6px; text-decoration: underline; }
-  :host([variant="icon"]) .button { padding: 8px; min-width: 40px; }
-  :host([disabled]) .button, :host([loading]) .button { cursor: default; opacity: 0.6;
-          box-shadow: none; }
-  :host([disabled]) .button:hover { border-color: var(--crowd-border); }
-  :host([variant="primary"][disabled]) .button:hover { background: var(--crowd-accent); }
-  :host([icon-align="right"]) .icon { order: 2; }
-  .icon { width: 18px; height: 18px; }
-  .icon:not([src]) { display: none; }
-  .spinner { display: none; width: 14px; height: 14px; border-radius: 50%;
-             border: 2px solid currentColor; border-right-color: transparent;
-             animation: spin 0.8s linear infinite; }
-  :host([loading]) .spinner { display: inline-block; }
-  @keyframes spin { to { transform: rotate(360deg); } }
-  .problem { order: -1; display: inline-flex; align-items: center; gap: 8px; max-width: 48ch;
-             padding: 7px 12px; font-size: 0.9rem; font-weight: 500; color: var(--crowd-danger);
-             background: #fef2f2; border: 1px solid #fecaca; border-radius: var(--crowd-radius); }
-  .problem[hidden] { display: none; }
-  .problem svg { flex: none; width: 16px; height: 16px; }
-`;
-
-class CrowdButton extends HTMLElement {
-  static observedAttributes = ["disabled", "loading", "href", "target", "icon-url"];
-
-  constructor() {
-    super();
-    this.root = attachStyledShadow(this, BUTTON_CSS);
-    this.root.innerHTML += `
-      <span class="problem" part="problem" role="alert" hidden>
-        <svg viewBox="0 0 16 16" aria-hidden="true">
-          <circle cx="8" cy="8" r="7.5" fill="currentColor"/>
-          <path d="M8 4v5" stroke="#fff" stroke-width="1.8" stroke-linecap="round"/>
-          <circle cx="8" cy="11.6" r="1" fill="#fff"/></svg><span class="text"></span></span>`;
-    this.problem = this.root.querySelector(".problem");
-  }
-
-  connectedCallback() {
-    this.render();
-  }
-
-  attributeChangedCallback() {
-    if (this.isConnected) this.render();
-  }
-
-  render() {
-    const href = this.getAttribute("href");
-    const tag = href ? "a" : "button";
-    if (!this.control || this.control.localName !== tag) {
-      this.control?.remove();
-      this.control = document.createElement(tag);
-      this.control.className = "button";
-      this.control.setAttribute("part", "button");
-      this.control.innerHTML = `<span class="spinner" aria-hidden="true"></span>
-        <img class="icon" alt="" aria-hidden="true"><slot></slot>`;
-      this.root.appendChild(this.control);
-    }
-    const inactive = this.hasAttribute("disabled") || this.hasAttribute("loading");
-    if (href) {
-      this.control.href = href;
-      if (this.getAttribute("target")) this.control.target = this.getAttribute("target");
-      this.control.toggleAttribute("aria-disabled", inactive);
-    } else {
-      this.control.type = "button";
-      this.control.disabled = inactive;
-      this.control.setAttribute("aria-busy", String(this.hasAttribute("loading")));
-    }
-    const iconUrl = this.getAttribute("icon-url");
-    const icon = this.control.querySelector(".icon");
-    if (iconUrl) icon.src = iconUrl;
-    else icon.removeAttribute("src");
-  }
-
-  focus(options) {
-    this.control?.focus(options);
-  }
-
-  click() {
-    this.control?.click();
-  }
-
-  showProblem(message) {
-    this.problem.querySelector(".text").textContent = message;
-    this.problem.hidden = false;
-  }
-
-  clearProblem() {
-    this.problem.hidden = true;
-  }
-
-  get problemText() {
-    return this.problem.hidden ? null : this.problem.querySelector(".text").textContent;
-  }
-}
-
-const ALERT_TYPES = {
-  info: ["#eff6ff", "#bfdbfe", "#1e40af"],
-  success: ["#f0fdf4", "#bbf7d0", "#166534"],
-  warning: ["#fffbeb", "#fde68a", "#92400e"],
-  error: ["#fef2f2", "#fecaca", "#991b1b"],
-};
-
-const ALERT_CSS =
-  `
-  :host { display: block; margin: 8px 0; }
-  :host([hidden]) { display: none; }
-  .alert { display: flex; align-items: flex-start; gap: 12px; padding: 12px 16px;
-           border: 1px solid; border-radius: 10px; line-height: 1.5; }
-  .body { flex: 1; }
-  .dismiss { border: none; background: none; padding: 0 4px; font-size: 1.25rem; line-height: 1;
-             color: inherit; opacity: 0.7; }
-  .dismiss:hover { opacity: 1; }
-  .dismiss[hidden] { display: none; }
-` +
-  Object.entries(ALERT_TYPES)
-    .map(
-      ([type, [bg, border, fg]]) =>
-        `:host([type="${type}"]) .alert${type === "info" ? ", .alert" : ""} ` +
-        `{ background: ${bg}; border-color: ${border}; color: ${fg}; }`,
-    )
-    .reverse()
-    .join("\n");
-
-class CrowdAlert extends HTMLElement {
-  static observedAttributes = ["type", "dismissible"];
-
-  constructor() {
-    super();
-    const root = attachStyledShadow(this, ALERT_CSS);
-    root.innerHTML += `<div class="alert" part="alert"><div class="body"><slot></slot></div>
-      <button type="button" class="dismiss" aria-label="Dismiss" hidden>&times;</button></div>`;
-    root.querySelector(".dismiss").addEventListener("click", () => (this.hidden = true));
-  }
-
-  connectedCallback() {
-    this.render();
-  }
-
-  attributeChangedCallback() {
-    this.render();
-  }
-
-  render() {
-    const urgent = ["error", "warning"].includes(this.getAttribute("type"));
-    this.shadowRoot.querySelector(".alert").setAttribute("role", urgent ? "alert" : "status");
-    this.shadowRoot.querySelector(".dismiss").hidden = !this.hasAttribute("dismissible");
-  }
-}
-
-customElements.define("crowd-button", CrowdButton);
-customElements.define("crowd-alert", CrowdAlert);
 customElements.define("crowd-form", CrowdForm);

@@ -160,12 +160,31 @@ export function createInstructionsPanel(host) {
     "panel: instructions-panel, short: instructions-short, full-button: instructions-button, " +
       "dialog: instructions-dialog, dialog-body: instructions-dialog-body",
   );
+  adoptAwsClassNames(panel);
   if (short) forwardRegion(panel, short, "short-instructions", "short");
   if (full) {
     forwardRegion(panel, full, "full-instructions", "full");
     panel.setAttribute("full-header", full.getAttribute("header") || "Instructions");
   }
   return panel;
+}
+
+// Gallery templates resize the instructions through AWS's own class names
+// (custom-instructions-width: `tool.shadowRoot.querySelector(".awsui-app-layout__navigation")
+// .style.width = "400px"`, and the same for ".awsui-modal-dialog"). The panel carries the first;
+// the dialog is inside the panel's own shadow root, so a hidden stand-in carries the second and
+// hands its width settings on to the dialog.
+function adoptAwsClassNames(panel) {
+  panel.classList.add("awsui-app-layout__navigation");
+  const standIn = document.createElement("div");
+  standIn.className = "awsui-modal-dialog";
+  standIn.hidden = true;
+  panel.appendChild(standIn);
+  new MutationObserver(() => {
+    for (const property of ["width", "maxWidth", "minWidth"]) {
+      panel.dialog.style[property] = standIn.style[property];
+    }
+  }).observe(standIn, { attributes: true, attributeFilter: ["style"] });
 }
 
 function forwardRegion(panel, region, hostSlot, panelSlot) {

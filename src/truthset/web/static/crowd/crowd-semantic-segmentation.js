@@ -22,7 +22,7 @@ const OPTIONS_HTML = `
     <input type="range" class="opacity" min="0" max="100" value="60">
     <output class="opacity-value">60%</output></label>`;
 
-class CrowdSemanticSegmentation extends ImageAnnotatorElement {
+export class CrowdSemanticSegmentation extends ImageAnnotatorElement {
   constructor() {
     super();
     this.mask = null;
@@ -87,7 +87,11 @@ class CrowdSemanticSegmentation extends ImageAnnotatorElement {
 
   readLabels() {
     super.readLabels();
-    this.mask?.setPalette(this.labels.map((_, i) => labelColor(i)));
+    this.labelsChanged();
+  }
+
+  labelsChanged() {
+    this.mask?.setPalette(this.maskPalette());
   }
 
   labelInUse(name) {
@@ -97,7 +101,7 @@ class CrowdSemanticSegmentation extends ImageAnnotatorElement {
 
   async startFromInitialValue() {
     this.mask = new LabelMask(this.photo.width, this.photo.height);
-    this.mask.setPalette(this.labels.map((_, i) => labelColor(i)));
+    this.mask.setPalette(this.maskPalette());
     this.initialMaskError = null;
     await super.startFromInitialValue();
     this.initialData = this.hasInitialValue ? this.mask.data.slice() : null;
@@ -130,9 +134,15 @@ class CrowdSemanticSegmentation extends ImageAnnotatorElement {
       if (mapping?.color && index < MAX_LABELS) colorValues.set(mapping.color.toLowerCase(), index + 1);
     }
     if (!colorValues.size) this.labels.forEach((_, i) => colorValues.set(labelColor(i), i + 1));
-    this.mask.setPalette(this.labels.map((_, i) => labelColor(i)));
+    this.mask.setPalette(this.maskPalette());
+    await this.loadEarlierMask(value.src, colorValues);
+  }
+
+  /** Reads an earlier mask into this one (colorValues: Map "#rrggbb" -> mask value). It is
+   * fetched with CORS, so that its pixels can be read. */
+  async loadEarlierMask(src, colorValues) {
     try {
-      const response = await fetch(value.src, { mode: "cors" });
+      const response = await fetch(src, { mode: "cors" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const options = { colorSpaceConversion: "none", premultiplyAlpha: "none" };
       const bitmap = await createImageBitmap(await response.blob(), options);
@@ -252,8 +262,22 @@ class CrowdSemanticSegmentation extends ImageAnnotatorElement {
     return true;
   }
 
+  /** Colours of mask values 1, 2, ...: here the labels' (instance segmentation: instances'). */
+  maskPalette() {
+    return this.labels.map((_, i) => labelColor(i));
+  }
+
+  /** The mask value the brush and the polygon fill paint, and its colour. */
+  get brushValue() {
+    return Math.min(this.currentLabel + 1, MAX_LABELS);
+  }
+
+  get brushColor() {
+    return labelColor(this.currentLabel);
+  }
+
   get paintValue() {
-    return this.tool === "eraser" ? 0 : Math.min(this.currentLabel + 1, MAX_LABELS);
+    return this.tool === "eraser" ? 0 : this.brushValue;
   }
 
   // ---- pointer --------------------------------------------------------------------------------
@@ -314,7 +338,7 @@ class CrowdSemanticSegmentation extends ImageAnnotatorElement {
     if (!draft || draft.length < 3) return;
     this.draft = null;
     this.mask.begin();
-    this.mask.fillPolygon(draft.map((v) => this.toWorking(v)), Math.min(this.currentLabel + 1, MAX_LABELS));
+    this.mask.fillPolygon(draft.map((v) => this.toWorking(v)), this.brushValue);
     this.recordChange(this.mask.end());
   }
 
@@ -345,7 +369,7 @@ class CrowdSemanticSegmentation extends ImageAnnotatorElement {
     if (this.draft) return this.drawDraft(ctx, hover);
     if (this.tool === "polygon" || !hover || this.spaceHeld || this.gesture?.kind === "pan") return;
     if (!this.viewport.onImage(hover.sx, hover.sy)) return;
-    const color = this.tool === "eraser" ? "#ffffff" : labelColor(this.currentLabel);
+    const color = this.tool === "eraser" ? "#ffffff" : this.brushColor;
     ctx.save();
     ctx.beginPath();
     ctx.arc(hover.sx, hover.sy, Math.max(1, this.brushSize / 2), 0, Math.PI * 2);
@@ -364,7 +388,7 @@ class CrowdSemanticSegmentation extends ImageAnnotatorElement {
   }
 
   drawDraft(ctx, hover) {
-    const color = labelColor(this.currentLabel);
+    const color = this.brushColor;
     const points = this.draft.map((v) => this.viewport.toStage(v.x, v.y));
     const path = hover ? [...points, { x: hover.sx, y: hover.sy }] : points;
     ctx.save();

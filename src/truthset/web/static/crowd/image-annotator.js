@@ -58,7 +58,7 @@ export class ImageAnnotatorElement extends ImageInputElement {
     this.photo = null;
     this.loadError = null;
     this.loadedSrc = null;
-    this.labels = [];
+    this.labelList = [];
     this.currentLabel = 0;
     this.annotationsHidden = false;
     this.undoStack = [];
@@ -140,9 +140,26 @@ export class ImageAnnotatorElement extends ImageInputElement {
   readLabels() {
     const declared = labelNames(this.getAttribute("labels"));
     const extra = this.labels.filter((name) => !declared.includes(name) && this.labelInUse(name));
-    this.labels = [...declared, ...extra];
+    this.labelList = [...declared, ...extra];
     if (this.currentLabel >= this.labels.length) this.currentLabel = 0;
   }
+
+  /** The label names. Templates set them from scripts, as with Ground Truth's elements
+   * (`annotator.labels = annotator.labels.concat([name])` in the gallery's custom-label
+   * templates); the picker follows. */
+  get labels() {
+    return this.labelList;
+  }
+
+  set labels(names) {
+    this.labelList = (Array.isArray(names) ? names : []).map((name) => String(name));
+    if (this.currentLabel >= this.labelList.length) this.currentLabel = 0;
+    this.labelsChanged();
+    if (this.shellBuilt) this.renderAll();
+  }
+
+  /** Called after the label list was replaced from a script. */
+  labelsChanged() {}
 
   labelInUse(_name) {
     return false;
@@ -257,6 +274,15 @@ export class ImageAnnotatorElement extends ImageInputElement {
     if (this.hasInitialValue) answer.initialValueModified = this.initialValueModified(value);
     // Keys in alphabetical order, as Ground Truth writes them.
     return Object.fromEntries(Object.keys(answer).sort().map((key) => [key, answer[key]]));
+  }
+
+  /** The output, by the names Ground Truth's elements expose to template scripts. */
+  get value() {
+    return this.crowdValue;
+  }
+
+  get _submittableValue() {
+    return this.crowdValue;
   }
 
   crowdValidate() {
@@ -420,7 +446,7 @@ export class ImageAnnotatorElement extends ImageInputElement {
       .map(
         (item, i) => `<li class="shape" role="option" data-index="${i}"
           aria-selected="${Boolean(item.selected)}"><span class="swatch"
-          style="--swatch: ${this.colorOf(item.label)}"></span><span class="name">
+          style="--swatch: ${item.color || this.colorOf(item.label)}"></span><span class="name">
           ${escapeHtml(item.label)}</span><span class="detail">${escapeHtml(item.detail)}</span>
           <button type="button" class="remove" title="Delete" aria-label="Delete">${ICONS.trash}
           </button></li>`,
@@ -429,7 +455,7 @@ export class ImageAnnotatorElement extends ImageInputElement {
     this.$('.shape[aria-selected="true"]')?.scrollIntoView({ block: "nearest" });
   }
 
-  /** Rows of the annotation list: [{label, detail, selected}], or null to hide the list. */
+  /** Rows of the annotation list: [{label, detail, selected, color?}], or null to hide it. */
   shapeItems() {
     return null;
   }

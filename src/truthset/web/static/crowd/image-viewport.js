@@ -83,7 +83,9 @@ export class ImageViewport {
   constructor(stage, { drawAnnotations, onViewChange }) {
     this.stage = stage;
     this.photoCanvas = this.addCanvas("photo");
-    this.annotationCanvas = this.addCanvas("annotations");
+    // "upper-canvas" is the top canvas's class in AWS's tools; gallery templates align overlays
+    // with it (semantic-segmentation-bounding-box-validation).
+    this.annotationCanvas = this.addCanvas("annotations upper-canvas");
     this.drawAnnotations = drawAnnotations;
     this.onViewChange = onViewChange;
     this.photo = null;

@@ -143,6 +143,12 @@ export class LabelMask {
     }
   }
 
+  /** Gives every pixel of value `from` the value `to` (deleting an instance). */
+  replaceValue(from, to) {
+    this.touch(0, 0, this.width, this.height);
+    for (let i = 0; i < this.data.length; i++) if (this.data[i] === from) this.data[i] = to;
+  }
+
   // ---- painting (working-pixel coordinates; a pixel is covered when its centre is inside) -----
 
   /** Paints a round-capped stroke from a to b with the given radius. */
