@@ -125,3 +125,33 @@ def test_walkthrough(client: TestClient, dep: Deployment, tmp_path: Path) -> Non
     ]
     assert meta["class-name"] == "Left-CC" and meta["type"] == "groundtruth/image-classification"
     assert meta["job-name"] == "labeling-job/views" and meta["human-annotated"] == "yes"
+
+
+def test_a_job_still_initializing_says_not_ready_not_nothing_left(
+    client: TestClient, dep: Deployment
+) -> None:
+    """A client that stops on 204 ("nothing for you") must not stop for good on a new job."""
+    make_admin(dep)
+    admin = login(client, "admin@example.org")
+    make_team(dep, workers=1)
+    root = dep.settings.data_dir.resolve()
+    manifest = write_manifest(
+        root / "in.manifest", [{"source-ref": str(p)} for p in write_images(root / "img", 2)]
+    )
+    body = {
+        "name": "views",
+        "manifest": str(manifest),
+        "output": str(root / "out"),
+        "team": "radiologists",
+        "labels": VIEWS,
+        "workers_per_object": 1,
+    }
+    assert client.post("/api/v1/jobs", json=body, headers=admin).status_code == 201
+    worker = login(client, "worker0@radiologists.example.org")
+    waiting = client.post("/api/v1/worker/jobs/views/next-task", headers=worker)
+    assert waiting.status_code == 409
+    assert waiting.json()["error"]["type"] == "not_ready"
+    assert int(waiting.headers["retry-after"]) >= 1
+    step(dep)
+    leased = client.post("/api/v1/worker/jobs/views/next-task", headers=worker)
+    assert leased.status_code == 200, leased.text

@@ -13,6 +13,7 @@ from truthset.errors import (
     Gone,
     Invalid,
     NotFound,
+    NotReady,
     StorageError,
     TooManyRequests,
     TruthsetError,
@@ -26,6 +27,7 @@ STATUS: dict[type[TruthsetError], tuple[int, str]] = {
     Forbidden: (403, "forbidden"),
     NotFound: (404, "not_found"),
     Conflict: (409, "conflict"),
+    NotReady: (409, "not_ready"),
     Gone: (410, "gone"),
     TooManyRequests: (429, "too_many_requests"),
 }
@@ -65,7 +67,12 @@ def install(app: FastAPI, templates: Jinja2Templates) -> None:
                 status_code=status,
             )
         problems = error.problems if isinstance(error, Invalid) else None
-        return JSONResponse(error_body(kind, error.message, problems), status_code=status)
+        headers = (
+            {"Retry-After": str(error.retry_after)} if isinstance(error, NotReady) else None
+        )
+        return JSONResponse(
+            error_body(kind, error.message, problems), status_code=status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> Response:

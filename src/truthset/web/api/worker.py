@@ -54,10 +54,17 @@ async def _run(dep: Deployment, call: Callable[..., T], *args: Any) -> T:
 @router.post(
     "/jobs/{job}/next-task",
     response_model=TaskOut,
-    responses={204: {"description": "Nothing is left for you in this job"}},
+    responses={
+        204: {"description": "Nothing is left for you in this job"},
+        409: {
+            "description": "The job is still storing its objects (error type `not_ready`): "
+            "ask again after the `Retry-After` seconds"
+        },
+    },
 )
 async def next_task(job: str, user: CurrentUser, dep: DeploymentDep) -> TaskOut | Response:
-    """Leases one task to me until `expires_at` (the job's task time limit)."""
+    """Leases one task to me until `expires_at` (the job's task time limit). 204: nothing is
+    left for me in this job now; 409 `not_ready`: the job is still being set up, retry."""
     leased = await _run(dep, dispatch.next_task, dep, user, job)
     if leased is None:
         return Response(status_code=204)
