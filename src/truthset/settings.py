@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -178,10 +179,21 @@ class Settings(BaseSettings):
             raise ValueError("TRUTHSET_SECRET_KEY must be set in production")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         path = self.data_dir / SECRET_KEY_FILE
-        if not path.exists():
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(48))
-        key = path.read_text().strip()
+        try:
+            # Created exclusively: of processes starting at once, one writes the key and the
+            # others read it (a plain write could leave two processes with different keys).
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        key = ""
+        for _ in range(50):  # another process may be writing it this instant
+            key = path.read_text().strip()
+            if key:
+                break
+            time.sleep(0.02)
         self.secret_key = SecretStr(key)
         return key
 

@@ -67,9 +67,7 @@ def install(app: FastAPI, templates: Jinja2Templates) -> None:
                 status_code=status,
             )
         problems = error.problems if isinstance(error, Invalid) else None
-        headers = (
-            {"Retry-After": str(error.retry_after)} if isinstance(error, NotReady) else None
-        )
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, NotReady) else None
         return JSONResponse(
             error_body(kind, error.message, problems), status_code=status, headers=headers
         )
