@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -45,17 +45,15 @@ class Server:
         runners = self.children()
         self.process.kill()
         for pid in runners:
-            try:
+            with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.process.wait(timeout=30)
 
 
 def start(env: dict[str, str]) -> Server:
     port = free_port()
     # A file, not a pipe: a pipe nobody reads would block the server once it fills.
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the server is stopped)
     process = subprocess.Popen(
         [sys.executable, "-m", "truthset.cli.main", "serve"],
         env={**os.environ, **env, "TRUTHSET_PORT": str(port)},
