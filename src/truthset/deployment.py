@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from truthset import passwords
 from truthset.clock import Clock, SystemClock
 from truthset.db.engine import Database
 from truthset.db.migrate import upgrade
+from truthset.identity import passwords
 from truthset.mailer import Mailer, make_mailer
 from truthset.settings import Settings
 from truthset.storage.base import Storage

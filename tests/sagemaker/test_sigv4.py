@@ -19,9 +19,10 @@ from sqlalchemy import update
 
 from tests.sagemaker.conftest import ADMIN, Live
 from tests.support.factories import PASSWORD
-from truthset import accesskeys, workforce
+from truthset import workforce
 from truthset.db.tables import User
 from truthset.deployment import Deployment
+from truthset.identity import accesskeys
 from truthset.web.sagemaker.errors import ApiError
 from truthset.web.sagemaker.sigv4 import SignedRequest, authenticate
 

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from truthset import accesskeys, workforce
+from truthset import workforce
 from truthset.cli.context import deployment, out, read_secret_stdin
+from truthset.identity import accesskeys
 
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
