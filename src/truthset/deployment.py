@@ -76,6 +76,8 @@ class Deployment:
     secret_key: str
     token_cache: TtlCache = field(default_factory=TtlCache)
     memberships: TtlCache = field(default_factory=TtlCache)
+    # The workforce's sign-in provider and networks (identity/config.py), read on every request.
+    workforce_config: TtlCache = field(default_factory=TtlCache)
     # Job fields that never change after creation, by job id and by name (lower case).
     job_records: dict[object, Any] = field(default_factory=dict)
     throttle: Throttle = field(default_factory=Throttle)
