@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
-import ipaddress
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 

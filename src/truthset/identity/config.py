@@ -124,7 +124,9 @@ def create(dep: Deployment, name: str, oidc: OidcConfig | None, cidrs: list[str]
                 "there is one per deployment, delete it first"
             )
         values = _values(dep, oidc, cidrs)
-        conn.execute(insert(WorkforceConfig).values(name=name, created_at=dep.clock.now(), **values))
+        conn.execute(
+            insert(WorkforceConfig).values(name=name, created_at=dep.clock.now(), **values)
+        )
     dep.workforce_config.clear()
     return current(dep)
 

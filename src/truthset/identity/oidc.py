@@ -73,7 +73,11 @@ def _client(dep: Deployment, oidc: config.OidcConfig) -> OAuth2Client:
 def start(dep: Deployment, next_path: str) -> Started:
     oidc = _config(dep)
     where = provider.endpoints(dep, oidc)
-    state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), generate_token(64)
+    state, nonce, verifier = (
+        secrets.token_urlsafe(32),
+        secrets.token_urlsafe(32),
+        generate_token(64),
+    )
     with dep.db.write() as conn:
         conn.execute(
             insert(OidcLogin).values(

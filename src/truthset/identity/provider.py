@@ -56,7 +56,9 @@ def _get_json(dep: Deployment, url: str, *, fresh: bool = False) -> dict[str, An
         response.raise_for_status()
         document = response.json()
     except (httpx2.HTTPError, ValueError) as error:
-        raise ProviderError(f"the identity provider could not be reached at {url}: {error}") from None
+        raise ProviderError(
+            f"the identity provider could not be reached at {url}: {error}"
+        ) from None
     if not isinstance(document, dict):
         raise ProviderError(f"the identity provider sent no JSON object from {url}")
     with _lock:

@@ -65,9 +65,7 @@ def request_reset(dep: Deployment, email: str, client: str) -> None:
     email = email.strip().lower()
     address_key, mail_key = f"reset-addr:{client}", f"reset:{email}"
     with dep.db.write() as conn:
-        limits.check(
-            conn, dep, [(address_key, dep.settings.login_max_failures)], "reset requests"
-        )
+        limits.check(conn, dep, [(address_key, dep.settings.login_max_failures)], "reset requests")
         limits.record(conn, dep, [address_key, mail_key])
         user = find_user(conn, email) if EMAIL.fullmatch(email) else None
         if user is None or user.status == "disabled" or dep.mailer is None:
@@ -138,5 +136,9 @@ def complete_reset(dep: Deployment, token: str, password: str) -> UserInfo:
         )
         end_sessions(conn, dep, user.id)
         # Whoever locked the account out of an address by guessing is forgotten.
-        conn.execute(delete(LoginFailure).where(LoginFailure.key.startswith(f"pair:{email}|", autoescape=True)))
+        conn.execute(
+            delete(LoginFailure).where(
+                LoginFailure.key.startswith(f"pair:{email}|", autoescape=True)
+            )
+        )
         return user_info(user_by_id(conn, user.id))
