@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import delete, insert, select, update
@@ -74,7 +75,7 @@ def _from_settings(dep: Deployment) -> Workforce:
     return Workforce(DEFAULT_NAME, oidc, list(s.workforce_cidrs), None, None)
 
 
-def _from_row(dep: Deployment, row: WorkforceConfig) -> Workforce:
+def _from_row(dep: Deployment, row: Any) -> Workforce:
     oidc = None
     if row.oidc:
         try:
@@ -93,7 +94,7 @@ def current(dep: Deployment) -> Workforce:
     if isinstance(cached, Workforce):
         return cached
     with dep.db.read() as conn:
-        row = conn.scalars(select(WorkforceConfig)).first()
+        row = conn.execute(select(WorkforceConfig.__table__)).first()
         found = _from_row(dep, row) if row is not None else _from_settings(dep)
     dep.workforce_config.put(_CACHE_KEY, found, now)
     return found
