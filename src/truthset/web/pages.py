@@ -114,16 +114,23 @@ def login(
 def logout(request: Request, dep: DeploymentDep) -> Response:
     """Ends the session; a provider sign-in also goes on to the provider's end-session page."""
     token = request.cookies.get(SESSION_COOKIE)
-    target = "/login"
+    provider_url = None
     if token:
         try:
             _user, kind = workforce.resolve_token(dep, token)
             if kind == "oidc":
-                target = oidc.logout_url(dep) or target
+                provider_url = oidc.logout_url(dep)
         except Unauthenticated:
             pass
         workforce.revoke_token(dep, token)
-    response = RedirectResponse(target, status_code=303)
+    response: Response
+    if provider_url is None:
+        response = RedirectResponse("/login", status_code=303)
+    else:
+        # A page that moves on by itself, not a redirect: the pages' CSP (form-action 'self')
+        # stops a form's redirect to another site, and the provider is one.
+        context = {"provider_url": provider_url, "provider": dep.settings.oidc_provider_name}
+        response = render(request, "signed_out.html", context)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
