@@ -303,3 +303,5 @@ class Settings(BaseSettings):
             )
         if not self.public_base_url.startswith("https://"):
             raise ValueError("TRUTHSET_PUBLIC_BASE_URL must be an https:// URL in production")
+        if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+            raise ValueError("TRUTHSET_OIDC_ISSUER must be an https:// URL in production")

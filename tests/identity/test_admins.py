@@ -5,6 +5,7 @@ enable` and `admin create` bring one back."""
 from __future__ import annotations
 
 import re
+import threading
 
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -14,6 +15,7 @@ from tests.web.test_security import bearer
 from truthset import workforce
 from truthset.cli.main import app as cli
 from truthset.deployment import Deployment
+from truthset.errors import Conflict
 
 
 def test_the_last_admin_cannot_be_disabled_over_rest(client: TestClient, dep: Deployment) -> None:
@@ -66,3 +68,30 @@ def test_cli_demote_disable_and_recovery(dep: Deployment) -> None:
     assert workforce.authenticate(dep, "only@example.org", PASSWORD, "cli").is_admin
     assert cli_run(dep, "admin", "demote", "other@example.org")[0] == 0
     assert not workforce.get_user(dep, "other@example.org").is_admin
+
+
+def test_two_admins_disabling_each_other_at_once_leave_one(dep: Deployment) -> None:
+    """On PostgreSQL the active admins' rows are locked first; on SQLite writes are serial."""
+    make_admin(dep, "a@example.org")
+    make_admin(dep, "b@example.org")
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def disable(email: str) -> None:
+        start.wait()
+        try:
+            workforce.set_disabled(dep, email, True)
+            outcomes.append("disabled")
+        except Conflict:
+            outcomes.append("refused")
+
+    threads = [
+        threading.Thread(target=disable, args=(e,)) for e in ("a@example.org", "b@example.org")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["disabled", "refused"]
+    statuses = {workforce.get_user(dep, e).status for e in ("a@example.org", "b@example.org")}
+    assert statuses == {"active", "disabled"}

@@ -70,6 +70,16 @@ def test_admin_group_grants_admin_at_every_sign_in(
     assert oidc_client.get("/api/v1/me").json()["is_admin"] is False
 
 
+def test_ground_truths_group_claim_counts_too(
+    oidc_client: TestClient, oidc_dep: Deployment, fresh_provider: Provider
+) -> None:
+    workforce.create_team(oidc_dep, "labelers")
+    workforce.set_team_groups(oidc_dep, "labelers", ["work_team_1"])
+    fresh_provider.users["gt"] = {"email": "gt@hospital.example", "sagemaker:groups": "work_team_1"}
+    assert sign_in(oidc_client, fresh_provider, "gt").headers["location"] == "/portal"
+    assert members(oidc_dep, "labelers") == ["gt@hospital.example"]
+
+
 def test_a_user_with_no_mapped_group_gets_no_account(
     oidc_client: TestClient, oidc_dep: Deployment, fresh_provider: Provider
 ) -> None:

@@ -102,6 +102,7 @@ def test_unknown_revoked_and_disabled_keys_are_unrecognized(
         "UnrecognizedClientException",
         "The security token included in the request is invalid.",
     )
+    workforce.create_admin(dep, "second@example.org", PASSWORD)  # the last admin stays enabled
     workforce.set_disabled(dep, ADMIN, True)
     assert refused(dep, sign(key, now))[0] == "UnrecognizedClientException"
     workforce.set_disabled(dep, ADMIN, False)
