@@ -14,7 +14,8 @@ from truthset import __version__
 from truthset.background.runner import Runner
 from truthset.deployment import Deployment, open_deployment
 from truthset.settings import Settings
-from truthset.web import api, console, errors, media, pages, portal, sagemaker
+from truthset.web import api, console, errors, media, oidc, pages, portal, sagemaker
+from truthset.web.network import NetworkLimits
 
 STATIC = Path(__file__).parent / "web" / "static"
 PAGE_POLICY = (
@@ -55,9 +56,11 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     # POST / (and /sagemaker/): the SageMaker-compatible API boto3 talks to.
     app.include_router(sagemaker.router)
     app.include_router(pages.router)
+    app.include_router(oidc.router)
     app.include_router(portal.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(NetworkLimits, deployment=dep)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from truthset import dispatch, jobs, manifests, passwords, workforce
+from truthset import dispatch, jobs, manifests, workforce
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, NotFound
+from truthset.identity import passwords
 
 VIEWS = ["Right-CC", "Left-CC", "Right-MLO", "Left-MLO", "Not a mammography"]
 JOB = "mammography-views"

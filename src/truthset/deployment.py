@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from truthset import passwords
 from truthset.clock import Clock, SystemClock
 from truthset.db.engine import Database
 from truthset.db.migrate import upgrade
+from truthset.identity import passwords
 from truthset.mailer import Mailer, make_mailer
 from truthset.settings import Settings
 from truthset.storage.base import Storage
@@ -78,6 +78,8 @@ class Deployment:
     memberships: TtlCache = field(default_factory=TtlCache)
     # Task id -> (job id, worker's user id) of tasks leased by this process, for answers.
     task_owners: TtlCache = field(default_factory=lambda: TtlCache(ttl=3600, size=100_000))
+    # The workforce's sign-in provider and networks (identity/config.py), read on every request.
+    workforce_config: TtlCache = field(default_factory=TtlCache)
     # Job fields that never change after creation, by job id and by name (lower case).
     job_records: dict[object, Any] = field(default_factory=dict)
     throttle: Throttle = field(default_factory=Throttle)

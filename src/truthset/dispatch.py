@@ -529,3 +529,31 @@ def decline(dep: Deployment, user: UserInfo, task_id: int) -> None:
 def release(dep: Deployment, user: UserInfo, task_id: int) -> None:
     """The worker gives the task back for someone else; their work on it is lost."""
     _give_back(dep, user, task_id, "released")
+
+
+def end_worker_leases(
+    conn: Connection, now: datetime, user_id: int, team_id: int | None = None
+) -> int:
+    """Ends the worker's leased tasks (all of them, or those of one team's jobs) when they are
+    disabled or leave the team: the tasks become `released`, their objects go back to the team,
+    a later answer gets 410 and the tasks' media URLs stop working."""
+    condition = and_(Task.user_id == user_id, Task.status == "leased")
+    if team_id is not None:
+        condition = and_(condition, Task.job_id.in_(select(Job.id).where(Job.team_id == team_id)))
+    ended = conn.execute(
+        update(Task)
+        .where(condition)
+        .values(status="released", ended_at=now)
+        .returning(Task.job_id, Task.object_id)
+    ).all()
+    for row in ended:
+        conn.execute(
+            update(DataObject)
+            .where(
+                DataObject.job_id == row.job_id,
+                DataObject.object_id == row.object_id,
+                DataObject.leased > 0,
+            )
+            .values(leased=DataObject.leased - 1)
+        )
+    return len(ended)

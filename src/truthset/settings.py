@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret-key"
+# A list given in the environment as comma-separated items (NoDecode: not as JSON).
+CommaList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -66,10 +69,94 @@ class Settings(BaseSettings):
         7 * 24 * 3600, description="Seconds an invitation link stays valid."
     )
     login_max_failures: int = Field(
-        10,
-        description="Failed logins allowed per e-mail address (and 5x per client address) per window.",
+        5,
+        description="Failed sign-ins to one account from one address (5x that from one address "
+        "over all accounts) before each further attempt from there waits: 1 s, doubling, up to "
+        "the failure window. Also wrong current passwords on the password form.",
     )
-    login_failure_window: int = Field(900, description="Seconds of the failed-login window.")
+    login_failure_window: int = Field(
+        900, description="Seconds failed sign-ins are remembered; the longest wait."
+    )
+    trusted_proxies: CommaList = Field(
+        default_factory=list,
+        description="Addresses or CIDRs of reverse proxies (comma-separated) whose "
+        "X-Forwarded-For names the client; from anyone else the header is ignored.",
+    )
+    password_reset_ttl: int = Field(
+        3600, description="Seconds a password reset link stays valid (it works once)."
+    )
+    password_sign_in: bool = Field(
+        True,
+        description="Sign-in with e-mail and password; false leaves only the identity provider "
+        "(OIDC), except for the break-glass admin.",
+    )
+    break_glass_admin: str = Field(
+        "",
+        description="E-mail of the admin who may still sign in with a password when "
+        "TRUTHSET_PASSWORD_SIGN_IN is false.",
+    )
+    oidc_issuer: str = Field(
+        "",
+        description="OpenID Connect issuer URL of the identity provider; empty means no provider "
+        "sign-in (unless CreateWorkforce/UpdateWorkforce set an OidcConfig).",
+    )
+    oidc_client_id: str = Field("", description="Client id truthset has at the provider.")
+    oidc_client_secret: SecretStr = Field(
+        SecretStr(""), description="Client secret truthset has at the provider."
+    )
+    oidc_scope: str = Field(
+        "openid email profile", description="Scopes asked for at sign-in (openid is added)."
+    )
+    oidc_authorization_endpoint: str = Field(
+        "", description="Authorization endpoint; empty means from the issuer's discovery document."
+    )
+    oidc_token_endpoint: str = Field(
+        "", description="Token endpoint; empty means from the discovery document."
+    )
+    oidc_userinfo_endpoint: str = Field(
+        "", description="UserInfo endpoint; empty means from the discovery document (if any)."
+    )
+    oidc_logout_endpoint: str = Field(
+        "",
+        description="End-session endpoint signing out sends the browser to; empty means from the "
+        "discovery document (if any).",
+    )
+    oidc_jwks_uri: str = Field(
+        "", description="JWKS URL of the ID-token keys; empty means from the discovery document."
+    )
+    oidc_extra_params: dict[str, str] = Field(
+        default_factory=dict,
+        description='Extra authorization request parameters, as a JSON object (e.g. {"prompt": '
+        '"login"}): AuthenticationRequestExtraParams.',
+    )
+    oidc_groups_claim: str = Field(
+        "groups",
+        description="Claim listing the user's provider groups (sagemaker:groups is read too); "
+        "a team follows the groups given to it.",
+    )
+    oidc_admin_groups: CommaList = Field(
+        default_factory=list,
+        description="Provider groups (comma-separated) whose members are admins, checked at "
+        "every sign-in.",
+    )
+    oidc_provider_name: str = Field(
+        "your organisation", description="Name on the sign-in button: Sign in with <name>."
+    )
+    oidc_ca_file: str = Field(
+        "",
+        description="PEM file of the certificate authorities the provider's TLS certificate is "
+        "checked against; empty means the system's.",
+    )
+    workforce_cidrs: CommaList = Field(
+        default_factory=list,
+        description="Networks (IPv4/IPv6 CIDRs, comma-separated) the worker portal, worker API and "
+        "media answer; empty means any. SageMaker UpdateWorkforce SourceIpConfig replaces it.",
+    )
+    admin_cidrs: CommaList = Field(
+        default_factory=list,
+        description="Networks (CIDRs, comma-separated) the console, the admin REST API and the "
+        "SageMaker API answer; empty means any.",
+    )
     background_interval: float = Field(
         1.0, description="Seconds between passes of the background runner (lease expiry, output)."
     )
@@ -128,6 +215,25 @@ class Settings(BaseSettings):
     def _split_roots(cls, value: object) -> object:
         if isinstance(value, str):
             return [part for part in value.split(":") if part]
+        return value
+
+    @field_validator(
+        "trusted_proxies", "oidc_admin_groups", "workforce_cidrs", "admin_cidrs", mode="before"
+    )
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies", "workforce_cidrs", "admin_cidrs")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IPv4 or IPv6 address or CIDR") from None
         return value
 
     @property
@@ -209,3 +315,5 @@ class Settings(BaseSettings):
             )
         if not self.public_base_url.startswith("https://"):
             raise ValueError("TRUTHSET_PUBLIC_BASE_URL must be an https:// URL in production")
+        if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+            raise ValueError("TRUTHSET_OIDC_ISSUER must be an https:// URL in production")

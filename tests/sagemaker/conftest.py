@@ -23,10 +23,11 @@ from tests.storage.s3_server import NO_RETRIES, moto_server, new_bucket, s3_clie
 from tests.support import postgres
 from tests.support.factories import PASSWORD
 from tests.support.live import free_port, serve
-from truthset import accesskeys, workforce
-from truthset.accesskeys import AccessKeyPair
+from truthset import workforce
 from truthset.app import create_app
 from truthset.deployment import Deployment, open_deployment
+from truthset.identity import accesskeys
+from truthset.identity.accesskeys import AccessKeyPair
 from truthset.settings import Settings
 
 if TYPE_CHECKING:

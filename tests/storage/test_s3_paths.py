@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.storage.s3_server import CREDENTIALS
-from truthset import accesskeys
 from truthset.cli.main import app
 from truthset.deployment import open_deployment
 from truthset.errors import TruthsetError
+from truthset.identity import accesskeys
 from truthset.settings import Settings
 
 if TYPE_CHECKING:

@@ -19,8 +19,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: FastAPI, port: int) -> Iterator[str]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+def serve(app: FastAPI, port: int, host: str = "127.0.0.1") -> Iterator[str]:
+    # proxy_headers off, as `truthset serve` runs it: the app decides whom to believe.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -30,7 +33,7 @@ def serve(app: FastAPI, port: int) -> Iterator[str]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=20)

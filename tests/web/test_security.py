@@ -137,7 +137,8 @@ def test_login_is_rate_limited_and_errors_are_json(client: TestClient, dep: Depl
     response = client.post(
         "/api/v1/login", json={"email": "admin@example.org", "password": PASSWORD}
     )
-    assert response.status_code == 429
+    assert response.status_code == 429 and response.headers["retry-after"] == "1"
+    assert response.json()["error"]["type"] == "too_many_requests"
     assert client.post("/api/v1/login", json={"email": "x"}).json()["error"]["type"] == "invalid"
 
 

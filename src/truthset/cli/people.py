@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from truthset import accesskeys, workforce
+from truthset import workforce
 from truthset.cli.context import deployment, out, read_secret_stdin
+from truthset.identity import accesskeys, resets
 
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
@@ -41,6 +42,30 @@ def admin_create(ctx: typer.Context, email: str, password_stdin: PasswordStdin =
     out.print(f"admin {user.email} created")
     if generated:
         out.print(f"password: {generated}")
+
+
+@admin_app.command("enable")
+def admin_enable(ctx: typer.Context, email: str) -> None:
+    """Make a user an active admin again (the way back in when no admin can sign in)."""
+    user = workforce.enable_admin(deployment(ctx), email)
+    out.print(f"{user.email} is an active admin")
+
+
+@admin_app.command("demote")
+def admin_demote(ctx: typer.Context, email: str) -> None:
+    """Take admin away from a user (refused for the last active admin)."""
+    user = workforce.set_admin(deployment(ctx), email, False)
+    out.print(f"{user.email} is no longer an admin")
+
+
+@admin_app.command("reset-link")
+def admin_reset_link(ctx: typer.Context, email: str) -> None:
+    """Print a single-use link that sets a new password (for servers without SMTP)."""
+    dep = deployment(ctx)
+    url = resets.reset_link(dep, email)
+    minutes = max(1, dep.settings.password_reset_ttl // 60)
+    out.print(f"{url}", soft_wrap=True)
+    out.print(f"[dim]works once, for {minutes} minutes; give it to {email} yourself[/]")
 
 
 @access_key_app.command("create")
@@ -107,6 +132,21 @@ def team_show(ctx: typer.Context, name: str) -> None:
     out.print(table)
 
 
+@team_app.command("groups")
+def team_groups(
+    ctx: typer.Context,
+    name: str,
+    groups: Annotated[
+        list[str] | None, typer.Argument(help="Provider groups; none: clear.")
+    ] = None,
+) -> None:
+    """Set the identity-provider groups a team follows (OIDC): members of any of them join at
+    sign-in, and leave when the group is gone. No groups: the team is managed here again."""
+    chosen = workforce.set_team_groups(deployment(ctx), name, groups or [])
+    shown = ", ".join(chosen) if chosen else "none (managed here)"
+    out.print(f"team {name} follows groups: {shown}")
+
+
 @worker_app.command("create")
 def worker_create(
     ctx: typer.Context,
@@ -122,7 +162,8 @@ def worker_create(
 
 @worker_app.command("disable")
 def worker_disable(ctx: typer.Context, email: str) -> None:
-    """Stop a worker from signing in; a running server ends their sessions within 5 seconds."""
+    """Stop a worker from signing in; their sessions, API tokens and leased tasks end (a running
+    server stops accepting their sessions within 5 seconds). Refused for the last active admin."""
     user = workforce.set_disabled(deployment(ctx), email, True)
     out.print(f"{user.email} is {user.status}")
 

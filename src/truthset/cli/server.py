@@ -33,7 +33,16 @@ def _serve(
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
     try:
-        uvicorn.run(app, host=config.host, port=config.port, log_level="info", access_log=False)
+        # proxy_headers off: uvicorn would believe X-Forwarded-For from any loopback peer;
+        # truthset reads it itself, from TRUTHSET_TRUSTED_PROXIES only.
+        uvicorn.run(
+            app,
+            host=config.host,
+            port=config.port,
+            log_level="info",
+            access_log=False,
+            proxy_headers=False,
+        )
     finally:
         if runner is not None:
             runner.terminate()

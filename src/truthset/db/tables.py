@@ -45,6 +45,8 @@ class User(Base):
     worker_id: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # "<issuer> <sub>" of the identity provider account that signs in as this user.
+    oidc_subject: Mapped[str | None] = mapped_column(String(600), unique=True)
 
 
 class Team(Base):
@@ -56,6 +58,19 @@ class Team(Base):
     description: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # Set when a team that ended jobs were sent to is deleted: the row stays for those jobs.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class TeamGroup(Base):
+    """An identity-provider group a team follows (OIDC): its members are the team's members."""
+
+    __tablename__ = "team_groups"
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TeamMember(Base):
@@ -82,6 +97,47 @@ class Invitation(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class PasswordReset(Base):
+    """A single-use link to set a new password, e-mailed or handed out by an admin."""
+
+    __tablename__ = "password_resets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class OidcLogin(Base):
+    """A sign-in through the identity provider under way: state, nonce and PKCE verifier,
+    usable once, for a few minutes."""
+
+    __tablename__ = "oidc_logins"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(String(128))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    next_path: Mapped[str] = mapped_column(String(1024), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class WorkforceConfig(Base):
+    """The workforce as SageMaker's CreateWorkforce/UpdateWorkforce set it (one row at most;
+    without it the settings describe the workforce `default`)."""
+
+    __tablename__ = "workforce_config"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63))
+    # OidcConfig as JSON without ClientSecret, which is kept encrypted under the secret key.
+    oidc: Mapped[str | None] = mapped_column(Text)
+    oidc_secret: Mapped[str | None] = mapped_column(Text)
+    cidrs: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class AuthToken(Base):
     """An API bearer token or a browser session, stored as a hash so it can be revoked."""
 
@@ -89,7 +145,7 @@ class AuthToken(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # api | session
+    kind: Mapped[str] = mapped_column(String(16))  # api | session | oidc
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (Index("ix_auth_tokens_user", "user_id"),)

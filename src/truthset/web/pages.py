@@ -1,4 +1,5 @@
-"""Server-rendered pages shared by portal and console: rendering, sign-in, invitations, password."""
+"""Server-rendered pages shared by portal and console: rendering, sign-in and out, invitations,
+changing and resetting a password."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from fastapi.templating import Jinja2Templates
 
 from truthset import workforce
 from truthset.errors import Invalid, TooManyRequests, TruthsetError, Unauthenticated
+from truthset.identity import oidc, resets
+from truthset.identity.accounts import UserInfo
+from truthset.identity.limits import Throttled
 from truthset.web.security import (
     SESSION_COOKIE,
     CurrentUser,
@@ -22,7 +26,6 @@ from truthset.web.security import (
     set_csrf_cookie,
     set_session,
 )
-from truthset.workforce import UserInfo
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -39,6 +42,8 @@ def render(
     values = {"user": user, "csrf_token": csrf_token(request), **(context or {})}
     response = TEMPLATES.TemplateResponse(request, name, values, status_code=status)
     set_csrf_cookie(request, response)
+    if isinstance(context, dict) and isinstance(context.get("throttled"), Throttled):
+        response.headers["Retry-After"] = str(context["throttled"].retry_after)
     return response
 
 
@@ -46,12 +51,13 @@ def home_for(user: UserInfo) -> str:
     return "/console" if user.is_admin else "/portal"
 
 
-def _safe_next(target: str | None, fallback: str) -> str:
+def safe_next(target: str | None, fallback: str) -> str:
     # Only local paths: a crafted ?next= must not send people to another site.
     if (
         not target
         or not target.startswith("/")
         or target.startswith("//")
+        or "\\" in target
         or urlsplit(target).netloc
     ):
         return fallback
@@ -70,9 +76,19 @@ def root(request: Request, dep: DeploymentDep) -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
+def login_context(dep: DeploymentDep, **values: Any) -> dict[str, Any]:
+    return {
+        "next": "",
+        "email": "",
+        "provider": dep.settings.oidc_provider_name if oidc.enabled(dep) else None,
+        "password_sign_in": dep.settings.password_sign_in,
+        **values,
+    }
+
+
 @router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", {"next": next or "", "email": ""})
+def login_page(request: Request, dep: DeploymentDep, next: str | None = None) -> Response:
+    return render(request, "login.html", login_context(dep, next=next or ""))
 
 
 @router.post("/login", dependencies=[CsrfChecked])
@@ -87,21 +103,40 @@ def login(
         user = workforce.authenticate(dep, email, password, client_key(request))
     except (Unauthenticated, TooManyRequests) as error:
         status = 429 if isinstance(error, TooManyRequests) else 401
-        context = {"error": error.message, "next": next, "email": email}
+        context = login_context(dep, error=error.message, next=next, email=email, throttled=error)
         return render(request, "login.html", context, status=status)
-    response = RedirectResponse(_safe_next(next, home_for(user)), status_code=303)
+    response = RedirectResponse(safe_next(next, home_for(user)), status_code=303)
     set_session(request, response, workforce.issue_token(dep, user.id, "session"))
     return response
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
 def logout(request: Request, dep: DeploymentDep) -> Response:
+    """Ends the session; a provider sign-in also goes on to the provider's end-session page."""
     token = request.cookies.get(SESSION_COOKIE)
+    provider_url = None
     if token:
+        try:
+            _user, kind = workforce.resolve_token(dep, token)
+            if kind == "oidc":
+                provider_url = oidc.logout_url(dep)
+        except Unauthenticated:
+            pass
         workforce.revoke_token(dep, token)
-    response = RedirectResponse("/login", status_code=303)
+    response: Response
+    if provider_url is None:
+        response = RedirectResponse("/login", status_code=303)
+    else:
+        # A page that moves on by itself, not a redirect: the pages' CSP (form-action 'self')
+        # stops a form's redirect to another site, and the provider is one.
+        context = {"provider_url": provider_url, "provider": dep.settings.oidc_provider_name}
+        response = render(request, "signed_out.html", context)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+def _not_found(request: Request, error: TruthsetError) -> Response:
+    return render(request, "error.html", {"status": 404, "message": error.message}, status=404)
 
 
 @router.get("/invite/{token}")
@@ -109,7 +144,7 @@ def invitation_page(token: str, request: Request, dep: DeploymentDep) -> Respons
     try:
         email = workforce.invitation_email(dep, token)
     except TruthsetError as error:
-        return render(request, "error.html", {"status": 404, "message": error.message}, status=404)
+        return _not_found(request, error)
     return render(request, "invite.html", {"email": email, "token": token})
 
 
@@ -124,7 +159,7 @@ def accept_invitation(
     try:
         email = workforce.invitation_email(dep, token)
     except TruthsetError as error:
-        return render(request, "error.html", {"status": 404, "message": error.message}, status=404)
+        return _not_found(request, error)
     try:
         if password != confirm:
             raise Invalid("the two passwords differ")
@@ -151,10 +186,68 @@ def change_password(
     password: Annotated[str, Form()],
     confirm: Annotated[str, Form()],
 ) -> Response:
+    """Wrong current passwords are limited like sign-ins; the new password ends every other
+    session and API token of the user (this session stays)."""
     try:
         if password != confirm:
             raise Invalid("the two new passwords differ")
-        workforce.change_password(dep, user.id, current, password)
-    except Invalid as error:
-        return render(request, "password.html", {"error": error.message}, status=400, user=user)
+        keep = request.cookies.get(SESSION_COOKIE)
+        workforce.change_password(dep, user.id, current, password, keep=keep)
+    except (Invalid, TooManyRequests) as error:
+        status = 429 if isinstance(error, TooManyRequests) else 400
+        context = {"error": error.message, "throttled": error}
+        return render(request, "password.html", context, status=status, user=user)
     return render(request, "password.html", {"saved": True}, user=user)
+
+
+@router.get("/password/forgot")
+def forgot_page(request: Request, dep: DeploymentDep) -> Response:
+    return render(request, "forgot.html", {"mail": dep.mailer is not None, "email": ""})
+
+
+@router.post("/password/forgot", dependencies=[CsrfChecked])
+def forgot(request: Request, dep: DeploymentDep, email: Annotated[str, Form()]) -> Response:
+    """The same answer whether or not the address has an account."""
+    context: dict[str, Any] = {"mail": dep.mailer is not None, "email": email}
+    try:
+        resets.request_reset(dep, email, client_key(request))
+    except TooManyRequests as error:
+        context.update(error=error.message, throttled=error)
+        return render(request, "forgot.html", context, status=429)
+    return render(request, "forgot.html", {**context, "sent": True})
+
+
+@router.get("/password/reset/{token}")
+def reset_page(token: str, request: Request, dep: DeploymentDep) -> Response:
+    try:
+        email = resets.reset_email(dep, token)
+    except TruthsetError as error:
+        return _not_found(request, error)
+    return render(request, "reset.html", {"email": email, "token": token})
+
+
+@router.post("/password/reset/{token}", dependencies=[CsrfChecked])
+def reset(
+    token: str,
+    request: Request,
+    dep: DeploymentDep,
+    password: Annotated[str, Form()],
+    confirm: Annotated[str, Form()],
+) -> Response:
+    try:
+        email = resets.reset_email(dep, token)
+    except TruthsetError as error:
+        return _not_found(request, error)
+    try:
+        if password != confirm:
+            raise Invalid("the two passwords differ")
+        user = resets.complete_reset(dep, token, password)
+    except Invalid as error:
+        context = {"email": email, "token": token, "error": error.message}
+        return render(request, "reset.html", context, status=400)
+    if user.status != "active":
+        # A disabled account gets its password, not a session.
+        return RedirectResponse("/login", status_code=303)
+    response = RedirectResponse(home_for(user), status_code=303)
+    set_session(request, response, workforce.issue_token(dep, user.id, "session"))
+    return response

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
 from truthset.deployment import Deployment
 from truthset.errors import Forbidden, Unauthenticated
-from truthset.workforce import UserInfo, resolve_token
+from truthset.identity.accounts import UserInfo
+from truthset.identity.network import Network, client_address, parse_networks
+from truthset.identity.sessions import resolve_token
 
 SESSION_COOKIE = "truthset_session"
 CSRF_COOKIE = "truthset_csrf"
@@ -26,8 +29,17 @@ def deployment(request: Request) -> Deployment:
 DeploymentDep = Annotated[Deployment, Depends(deployment)]
 
 
+@lru_cache(maxsize=16)
+def networks(values: tuple[str, ...], field: str) -> list[Network]:
+    return parse_networks(values, field)
+
+
 def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The caller's address: the socket's peer, or the client a trusted proxy names."""
+    dep: Deployment = request.app.state.deployment
+    peer = request.client.host if request.client else "unknown"
+    proxies = networks(tuple(dep.settings.trusted_proxies), "TRUTHSET_TRUSTED_PROXIES")
+    return client_address(peer, request.headers.get("x-forwarded-for"), proxies)
 
 
 def csrf_token(request: Request) -> str:

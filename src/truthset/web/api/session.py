@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 
 from truthset import workforce
+from truthset.identity.limits import Throttled
+from truthset.web.errors import error_body
 from truthset.web.schemas import LoginIn, TokenOut, UserOut
 from truthset.web.security import CurrentUser, DeploymentDep, client_key
 
 router = APIRouter(tags=["session"])
 
 
-@router.post("/login", response_model=TokenOut)
-def login(body: LoginIn, request: Request, dep: DeploymentDep) -> TokenOut:
-    """Exchanges e-mail and password for a bearer token. Failed attempts are rate-limited."""
-    user = workforce.authenticate(dep, body.email, body.password, client_key(request))
+@router.post(
+    "/login",
+    response_model=TokenOut,
+    responses={
+        401: {"description": "Wrong e-mail address or password (also for a disabled account)"},
+        429: {"description": "Too many failures from this address; see Retry-After"},
+    },
+)
+def login(body: LoginIn, request: Request, dep: DeploymentDep) -> TokenOut | Response:
+    """Exchanges e-mail and password for a bearer token. After repeated failures for an account
+    from one address (or from one address over all accounts) each further attempt from there
+    must wait, 1 s doubling: 429 with Retry-After. Attempts from elsewhere are not slowed."""
+    try:
+        user = workforce.authenticate(dep, body.email, body.password, client_key(request))
+    except Throttled as error:
+        return JSONResponse(
+            error_body("too_many_requests", error.message),
+            status_code=429,
+            headers={"Retry-After": str(error.retry_after)},
+        )
     return TokenOut(token=workforce.issue_token(dep, user.id, "api"))
 
 

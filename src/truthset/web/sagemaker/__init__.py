@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from truthset.deployment import Deployment
 from truthset.errors import TruthsetError
-from truthset.web.sagemaker import labeling_jobs, preview, shapes, sigv4, workteams
+from truthset.web.sagemaker import labeling_jobs, preview, shapes, sigv4, workforces, workteams
 from truthset.web.sagemaker.errors import CONTENT_TYPE, ApiError, error_response, from_domain
 from truthset.workforce import UserInfo
 
@@ -39,8 +39,11 @@ OPERATIONS: dict[str, Operation] = {
     "ListWorkteams": workteams.list_workteams,
     "UpdateWorkteam": workteams.update_workteam,
     "DeleteWorkteam": workteams.delete_workteam,
-    "DescribeWorkforce": workteams.describe_workforce,
-    "ListWorkforces": workteams.list_workforces,
+    "CreateWorkforce": workforces.create_workforce,
+    "DescribeWorkforce": workforces.describe_workforce,
+    "ListWorkforces": workforces.list_workforces,
+    "UpdateWorkforce": workforces.update_workforce,
+    "DeleteWorkforce": workforces.delete_workforce,
     "RenderUiTemplate": preview.render_ui_template,
 }
 

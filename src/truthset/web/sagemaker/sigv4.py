@@ -16,9 +16,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
-from truthset.accesskeys import resolve_access_key
 from truthset.deployment import Deployment
 from truthset.errors import Unauthenticated
+from truthset.identity.accesskeys import resolve_access_key
 from truthset.web.sagemaker.errors import ApiError
 from truthset.workforce import UserInfo
 

@@ -1,11 +1,12 @@
-"""Work teams and the workforce, as SageMaker describes them, on truthset's teams.
+"""Work teams, as SageMaker describes them, on truthset's teams (the workforce is in
+workforces.py).
 
 A SageMaker work team is the truthset team of the same name. Its MemberDefinitions name groups
-(a Cognito `UserGroup`, or OIDC `Groups`); each group is a truthset team, and the members of the
-named teams join the work team when it is created or updated. A group named like the work team
-itself stands for its own members (Ground Truth's console names the team's group after it).
-DescribeWorkteam reports the membership as one OIDC group named after the team. There is one
-workforce, `default`: everyone on this deployment.
+(OIDC `Groups`, or a Cognito `UserGroup`): the team follows those identity-provider groups, so
+whoever signs in through the provider with one of them is a member (identity/oidc.py). A group
+that is also the name of another truthset team brings that team's members along once, when the
+work team is created or updated. DescribeWorkteam reports the groups the team follows (its own
+name when it follows none).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from urllib.parse import urlsplit
 from truthset import workforce
 from truthset.deployment import Deployment
 from truthset.errors import NotFound
+from truthset.identity import config
 from truthset.web.sagemaker import arns
-from truthset.web.sagemaker.errors import ApiError, invalid
+from truthset.web.sagemaker.errors import invalid
 from truthset.web.sagemaker.labeling_jobs import epoch
 from truthset.web.sagemaker.pagination import page
+from truthset.web.sagemaker.workforces import workforce_arn
 from truthset.workforce import TeamInfo
 
 
@@ -54,29 +57,40 @@ def _groups(definitions: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return groups
 
 
-def _source_teams(dep: Deployment, team: str, definitions: list[dict[str, Any]]) -> list[str]:
-    """The truthset teams whose members join the work team; each must exist."""
+def _source_teams(dep: Deployment, team: str, groups: list[str]) -> list[str]:
+    """The other truthset teams the groups name, whose members join the work team now."""
     sources = []
-    for field, group in _groups(definitions):
+    for group in groups:
         if group.lower() == team.lower():
             continue
         try:
             sources.append(workforce.get_team(dep, group)[0].name)
         except NotFound:
-            raise invalid(
-                f"{field}: there is no truthset team named {group!r}; each group names a "
-                "team whose members join this work team"
-            ) from None
+            continue  # a group of the identity provider only
     return sources
+
+
+def _set_members(dep: Deployment, team: str, definitions: list[dict[str, Any]]) -> None:
+    groups = list(dict.fromkeys(group for _field, group in _groups(definitions)))
+    workforce.set_team_groups(dep, team, groups)
+    sources = _source_teams(dep, team, groups)
+    if sources:
+        workforce.add_members_of(dep, team, sources)
 
 
 def _workteam(dep: Deployment, team: TeamInfo) -> dict[str, Any]:
     settings = dep.settings
     described: dict[str, Any] = {
         "WorkteamName": team.name,
-        "MemberDefinitions": [{"OidcMemberDefinition": {"Groups": [team.name]}}],
+        "MemberDefinitions": [
+            {
+                "OidcMemberDefinition": {
+                    "Groups": workforce.team_groups(dep, team.name) or [team.name]
+                }
+            }
+        ],
         "WorkteamArn": arns.workteam_arn(settings, team.name),
-        "WorkforceArn": arns.workforce_arn(settings),
+        "WorkforceArn": workforce_arn(dep),
         "ProductListingIds": [],
         "Description": team.description,
         "SubDomain": urlsplit(settings.base_url).netloc,
@@ -87,21 +101,21 @@ def _workteam(dep: Deployment, team: TeamInfo) -> dict[str, Any]:
     return described
 
 
-def _check_workforce(params: dict[str, Any]) -> None:
-    name = params.get("WorkforceName", arns.WORKFORCE_NAME)
-    if name != arns.WORKFORCE_NAME:
+def _check_workforce(dep: Deployment, params: dict[str, Any]) -> None:
+    present = config.current(dep).name
+    name = params.get("WorkforceName", present)
+    if name != present:
         raise invalid(
-            f"WorkforceName: there is no workforce named {name!r}; truthset has one, 'default'"
+            f"WorkforceName: there is no workforce named {name!r}; this deployment's is {present!r}"
         )
 
 
 def create_workteam(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
-    _check_workforce(params)
+    _check_workforce(dep, params)
     name = params["WorkteamName"]
-    sources = _source_teams(dep, name, params["MemberDefinitions"])
+    _groups(params["MemberDefinitions"])  # refused before anything is created
     workforce.create_team(dep, name, params["Description"])
-    if sources:
-        workforce.add_members_of(dep, name, sources)
+    _set_members(dep, name, params["MemberDefinitions"])
     return {"WorkteamArn": arns.workteam_arn(dep.settings, name)}
 
 
@@ -127,9 +141,7 @@ def update_workteam(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
     name = params["WorkteamName"]
     team, _members = workforce.get_team(dep, name)
     if "MemberDefinitions" in params:
-        sources = _source_teams(dep, team.name, params["MemberDefinitions"])
-        if sources:
-            workforce.add_members_of(dep, team.name, sources)
+        _set_members(dep, team.name, params["MemberDefinitions"])
     if "Description" in params:
         workforce.update_team(dep, team.name, params["Description"])
     team, _members = workforce.get_team(dep, name)
@@ -139,30 +151,3 @@ def update_workteam(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
 def delete_workteam(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
     workforce.delete_team(dep, params["WorkteamName"])
     return {"Success": True}
-
-
-def _workforce(dep: Deployment) -> dict[str, Any]:
-    return {
-        "WorkforceName": arns.WORKFORCE_NAME,
-        "WorkforceArn": arns.workforce_arn(dep.settings),
-        "SubDomain": urlsplit(dep.settings.base_url).netloc,
-        "SourceIpConfig": {"Cidrs": []},
-        "Status": "Active",
-    }
-
-
-def describe_workforce(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
-    if params["WorkforceName"] != arns.WORKFORCE_NAME:
-        raise ApiError(
-            "ResourceNotFound",
-            f"there is no workforce named {params['WorkforceName']!r}; truthset has one, 'default'",
-        )
-    return {"Workforce": _workforce(dep)}
-
-
-def list_workforces(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
-    found = [_workforce(dep)]
-    if params.get("NameContains", "").lower() not in arns.WORKFORCE_NAME:
-        found = []
-    shown, more = page(found, params, dep.secret_key, "ListWorkforces")
-    return {"Workforces": shown, **more}

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 from truthset.db.tables import AccessKey, User
 from truthset.deployment import Deployment
 from truthset.errors import Forbidden, NotFound, Unauthenticated
-from truthset.workforce import UserInfo, normalize_email
+from truthset.identity.accounts import UserInfo, normalize_email
 
 KEY_PREFIX = "AKTS"  # shaped like AWS's AKIA... ids: 20 upper-case letters and digits
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
