@@ -14,7 +14,7 @@ from truthset import __version__
 from truthset.background.runner import Runner
 from truthset.deployment import Deployment, open_deployment
 from truthset.settings import Settings
-from truthset.web import api, console, errors, media, pages, portal, sagemaker
+from truthset.web import api, console, errors, media, pages, portal, sagemaker, task_assets
 
 STATIC = Path(__file__).parent / "web" / "static"
 PAGE_POLICY = (
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     errors.install(app, pages.TEMPLATES)
     app.include_router(api.router)
     app.include_router(media.router)
+    app.include_router(task_assets.router)
     # POST / (and /sagemaker/): the SageMaker-compatible API boto3 talks to.
     app.include_router(sagemaker.router)
     app.include_router(pages.router)
