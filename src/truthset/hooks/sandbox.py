@@ -78,7 +78,7 @@ def _landlock(read_roots: list[str], write_roots: list[str]) -> bool:
             os.close(fd)
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         return False
-    done = libc.syscall(_RESTRICT_SELF, ruleset, 0) == 0
+    done = bool(libc.syscall(_RESTRICT_SELF, ruleset, 0) == 0)
     os.close(ruleset)
     return done
 
