@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 
 from truthset import output
 from truthset.db.tables import DataObject
@@ -55,3 +55,15 @@ def record_failures(dep: Deployment, job: Any, failures: dict[int, str]) -> int:
     if failed:
         output.write_failures(dep, job)
     return failed
+
+
+def failed_objects(dep: Deployment, job_id: int, limit: int = 10) -> list[tuple[int, str]]:
+    """(object id, reason) of the first failed objects of a job, for describe and the console."""
+    with dep.db.read() as conn:
+        rows = conn.execute(
+            select(DataObject.object_id, DataObject.failure_reason)
+            .where(DataObject.job_id == job_id, DataObject.state == "failed")
+            .order_by(DataObject.object_id)
+            .limit(limit)
+        ).all()
+    return [(int(object_id), reason or "") for object_id, reason in rows]
