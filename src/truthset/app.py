@@ -14,7 +14,17 @@ from truthset import __version__
 from truthset.background.runner import Runner
 from truthset.deployment import Deployment, open_deployment
 from truthset.settings import Settings
-from truthset.web import api, console, errors, media, pages, portal, sagemaker, task_assets
+from truthset.web import (
+    api,
+    console,
+    console_templates,
+    errors,
+    media,
+    pages,
+    portal,
+    sagemaker,
+    task_assets,
+)
 
 STATIC = Path(__file__).parent / "web" / "static"
 PAGE_POLICY = (
@@ -57,6 +67,7 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.include_router(sagemaker.router)
     app.include_router(pages.router)
     app.include_router(portal.router)
+    app.include_router(console_templates.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)
