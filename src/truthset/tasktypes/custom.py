@@ -41,10 +41,18 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def _digest(value: Any) -> str:
+    return hashlib.sha256(canonical(value).encode()).hexdigest()[:32]
+
+
 def answer_code(value: Any) -> str:
     """A short digest of an answer: equal answers have equal codes, which is how agreement
-    and exact-match gold answers are judged without reading every answer."""
-    return hashlib.sha256(canonical(value).encode()).hexdigest()[:32]
+    and exact-match gold answers are judged without reading every answer. A form with one
+    element is coded by that element's output, so a label or gold answer may be given either
+    way (`{"label": "cat"}` or `{"category": {"label": "cat"}}`)."""
+    if isinstance(value, dict) and len(value) == 1:
+        return _digest(next(iter(value.values())))
+    return _digest(value)
 
 
 def passthrough(obj: ObjectAnswers) -> dict[str, Any]:
@@ -57,19 +65,12 @@ def passthrough(obj: ObjectAnswers) -> dict[str, Any]:
     }
 
 
-def comparable_codes(label: Any) -> set[str]:
-    """Codes an answer must have to agree with a label: the label itself, or (for a form with
-    one element) the label as that element's output. Empty for a PassThrough label."""
-    if isinstance(label, dict) and "annotationsFromAllWorkers" in label:
+def matching_codes(value: Any) -> set[str]:
+    """The answer codes that agree with a label or a gold answer; none for a PassThrough label
+    (a list of answers is no answer to compare with)."""
+    if isinstance(value, dict) and "annotationsFromAllWorkers" in value:
         return set()
-    return {answer_code(label)}
-
-
-def answer_codes(answer: Any) -> set[str]:
-    codes = {answer_code(answer)}
-    if isinstance(answer, dict) and len(answer) == 1:
-        codes.add(answer_code(next(iter(answer.values()))))
-    return codes
+    return {_digest(value), answer_code(value)}
 
 
 @dataclass(frozen=True)
