@@ -50,8 +50,8 @@ def create_task_ui(dep: Deployment, name: str, template: str) -> TaskUiInfo:
 def get_task_ui(dep: Deployment, name: str) -> TaskUiInfo:
     with dep.db.read() as conn:
         row = conn.execute(
-            select(HumanTaskUi).where(HumanTaskUi.name_key == name.lower())
-        ).scalar_one_or_none()
+            select(HumanTaskUi.__table__).where(HumanTaskUi.name_key == name.lower())
+        ).first()
     if row is None:
         raise NotFound(f"no human task UI named {name!r}")
     return TaskUiInfo(row.name, row.template, row.created_at)
@@ -59,8 +59,10 @@ def get_task_ui(dep: Deployment, name: str) -> TaskUiInfo:
 
 def list_task_uis(dep: Deployment) -> list[TaskUiInfo]:
     with dep.db.read() as conn:
-        rows = conn.execute(select(HumanTaskUi).order_by(HumanTaskUi.created_at, HumanTaskUi.id))
-        return [TaskUiInfo(r.name, r.template, r.created_at) for r in rows.scalars()]
+        rows = conn.execute(
+            select(HumanTaskUi.__table__).order_by(HumanTaskUi.created_at, HumanTaskUi.id)
+        ).all()
+    return [TaskUiInfo(r.name, r.template, r.created_at) for r in rows]
 
 
 def delete_task_ui(dep: Deployment, name: str) -> None:

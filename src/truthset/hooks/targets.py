@@ -137,8 +137,8 @@ def open_hook(dep: Deployment, spec: dict[str, Any]) -> Hook:
     if kind == "registered":
         with dep.db.read() as conn:
             row = conn.execute(
-                select(HookRow).where(HookRow.name_key == str(spec["name"]).lower())
-            ).scalar_one_or_none()
+                select(HookRow.__table__).where(HookRow.name_key == str(spec["name"]).lower())
+            ).first()
         if row is None:
             raise NotFound(f"the registered hook {spec['name']!r} was deleted")
         spec = (
@@ -179,7 +179,7 @@ def register_hook(dep: Deployment, name: str, target: str) -> HookInfo:
 
 def list_hooks(dep: Deployment) -> list[HookInfo]:
     with dep.db.read() as conn:
-        rows = conn.execute(select(HookRow).order_by(HookRow.name_key)).scalars().all()
+        rows = conn.execute(select(HookRow.__table__).order_by(HookRow.name_key)).all()
     return [HookInfo(r.name, r.kind, r.url, r.created_at) for r in rows]
 
 
