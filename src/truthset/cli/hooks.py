@@ -29,7 +29,9 @@ def hook_register(ctx: typer.Context, name: str, target: str) -> None:
 def hook_list(ctx: typer.Context) -> None:
     """List registered hooks and their ARNs."""
     dep = deployment(ctx)
-    table = Table("hook", "kind", "url", "arn", box=None)
+    table = Table("hook", "kind", box=None)
+    table.add_column("url", overflow="fold")
+    table.add_column("arn", overflow="fold")
     for hook in targets.list_hooks(dep):
         table.add_row(hook.name, hook.kind, hook.url or "", targets.hook_arn(dep, hook.name))
     out.print(table)
