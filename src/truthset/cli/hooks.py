@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from truthset.cli.context import deployment, out
 from truthset.hooks import targets
@@ -27,14 +26,11 @@ def hook_register(ctx: typer.Context, name: str, target: str) -> None:
 
 @hook_app.command("list")
 def hook_list(ctx: typer.Context) -> None:
-    """List registered hooks and their ARNs."""
+    """List registered hooks: name, kind, URL (HTTP hooks) and the ARN each answers to."""
     dep = deployment(ctx)
-    table = Table("hook", "kind", box=None)
-    table.add_column("url", overflow="fold")
-    table.add_column("arn", overflow="fold")
     for hook in targets.list_hooks(dep):
-        table.add_row(hook.name, hook.kind, hook.url or "", targets.hook_arn(dep, hook.name))
-    out.print(table)
+        fields = (hook.name, hook.kind, hook.url or "-", targets.hook_arn(dep, hook.name))
+        out.print("  ".join(fields), soft_wrap=True)
 
 
 @hook_app.command("delete")
