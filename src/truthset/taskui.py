@@ -33,6 +33,9 @@ _AWS_STYLESHEET = re.compile(
 )
 # Relative references a template makes to files of its own (src="app.js", href="style.css").
 _RELATIVE_REF = re.compile(r"""\b(?:src|href)\s*=\s*["']([A-Za-z0-9_][A-Za-z0-9_./-]*)["']""")
+_FORM = re.compile(r"<crowd-form\b", re.IGNORECASE)
+_CROWD_ELEMENT = re.compile(r"<crowd-[a-z]", re.IGNORECASE)
+_BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 MAX_TEMPLATE_CHARS = 128_000
 MAX_ASSETS = 50
 MAX_ASSET_BYTES = 5 * 1024 * 1024
@@ -97,6 +100,7 @@ def render(
     if count == 0:
         html = script + html
     html = _AWS_STYLESHEET.sub("", html)
+    html = _wrap_in_form(html)
     own = set(assets)
     if asset_url is not None and own:
 
@@ -108,6 +112,20 @@ def render(
 
         html = _RELATIVE_REF.sub(point, html)
     return html
+
+
+def _wrap_in_form(html: str) -> str:
+    """Ground Truth's annotation elements submit without a crowd-form around them (gallery
+    templates such as named-entity-recognition have none); ours deliver answers through one,
+    so a template without it gets one around its body."""
+    if _FORM.search(html) or not _CROWD_ELEMENT.search(html):
+        return html
+    body = _BODY.search(html)
+    if body is None:
+        return f"<crowd-form>{html}</crowd-form>"
+    end = html.lower().rfind("</body>")
+    end = end if end > body.end() else len(html)
+    return f"{html[: body.end()]}<crowd-form>{html[body.end() : end]}</crowd-form>{html[end:]}"
 
 
 def check_template(template: str) -> list[str]:

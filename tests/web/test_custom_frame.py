@@ -132,3 +132,19 @@ def test_a_job_without_allowed_origins_keeps_the_frame_to_itself(
     )
     assert script_src == "script-src 'self' 'unsafe-inline' 'unsafe-eval'"
     assert json.loads(json.dumps(task["input"])) == {"source": "x"}
+
+
+def test_an_annotation_element_without_a_form_gets_one() -> None:
+    bare = '<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>\n<crowd-entity-annotation name="entities" text="{{ task.input.source }}"></crowd-entity-annotation>'
+    html = taskui.render(bare, {"source": "Sue bought 10 shares"}, lambda uri: uri)
+    assert html.count("<crowd-form>") == 1 and html.rstrip().endswith("</crowd-form>")
+    framed = taskui.render(
+        "<html><body><crowd-form><p>x</p></crowd-form></body></html>", {}, lambda uri: uri
+    )
+    assert framed.count("<crowd-form>") == 1
+    page = taskui.render(
+        "<html><body><crowd-classifier name='c'></crowd-classifier></body></html>",
+        {},
+        lambda uri: uri,
+    )
+    assert "<body><crowd-form><crowd-classifier" in page and "</crowd-form></body>" in page

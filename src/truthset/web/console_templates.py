@@ -54,6 +54,7 @@ def save_template(
     template: Annotated[str, Form()],
     input: Annotated[str, Form()] = "",
 ) -> Response:
+    template = template.replace("\r\n", "\n")  # browsers send a textarea's lines with CRLF
     try:
         task_uis.create_task_ui(dep, name.strip(), template)
     except TruthsetError as error:
