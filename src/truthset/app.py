@@ -14,7 +14,18 @@ from truthset import __version__
 from truthset.background.runner import Runner
 from truthset.deployment import Deployment, open_deployment
 from truthset.settings import Settings
-from truthset.web import api, console, errors, media, oidc, pages, portal, sagemaker
+from truthset.web import (
+    api,
+    console,
+    console_templates,
+    errors,
+    media,
+    oidc,
+    pages,
+    portal,
+    sagemaker,
+    task_assets,
+)
 from truthset.web.network import NetworkLimits
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -53,11 +64,13 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     errors.install(app, pages.TEMPLATES)
     app.include_router(api.router)
     app.include_router(media.router)
+    app.include_router(task_assets.router)
     # POST / (and /sagemaker/): the SageMaker-compatible API boto3 talks to.
     app.include_router(sagemaker.router)
     app.include_router(pages.router)
     app.include_router(oidc.router)
     app.include_router(portal.router)
+    app.include_router(console_templates.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(NetworkLimits, deployment=dep)

@@ -37,7 +37,7 @@ class LeasedTask:
     task_id: int
     job: JobRecord
     object_id: int
-    line: str  # the manifest line, as stored
+    line: str  # the manifest line, as stored (a custom job's pre-annotation taskInput instead)
     leased_at: datetime
     expires_at: datetime
 
@@ -157,7 +157,7 @@ def _lease_next(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | 
         if len(active) >= MAX_LEASES_PER_WORKER:
             first = active[0]
             line = conn.scalar(
-                select(DataObject.line).where(
+                select(q.object_input).where(
                     DataObject.job_id == job.id, DataObject.object_id == first.object_id
                 )
             )
@@ -341,14 +341,15 @@ def _check_answerable(task: Any, user: UserInfo, task_id: int, now: datetime) ->
 
 
 def task_context(dep: Deployment, user: UserInfo, task_id: int) -> tuple[Any, Any, dict[str, Any]]:
-    """(task row, job row, manifest line) of a task leased to this worker."""
+    """(task row, job row, manifest line) of a task leased to this worker; for a custom job
+    whose pre-annotation hook ran, its taskInput in place of the line."""
     with dep.db.read() as conn:
         task = conn.execute(select(Task.__table__).where(Task.id == task_id)).first()
         if task is None or task.user_id != user.id:
             raise NotFound(f"no task {task_id} for you")
         job = conn.execute(select(Job.__table__).where(Job.id == task.job_id)).one()
         line = conn.scalar(
-            select(DataObject.line).where(
+            select(q.object_input).where(
                 DataObject.job_id == task.job_id, DataObject.object_id == task.object_id
             )
         )

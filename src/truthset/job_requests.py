@@ -3,6 +3,7 @@ JobSpec (shared by the CLI, the console, the REST API and the SageMaker API)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from truthset.db.tables import Job
 from truthset.deployment import Deployment
 from truthset.errors import Invalid
+from truthset.hooks.targets import check_hook
 from truthset.labels import check_labels, label_names, parse_label_config
 from truthset.names import check_label_attribute_name, check_name
 from truthset.tasktypes.base import JobSpec, TaskType, label_config_json
@@ -41,6 +43,9 @@ class JobRequest:
     options: dict[str, Any] = field(default_factory=dict)
     # A CreateLabelingJob request as sent (SageMaker API only), so DescribeLabelingJob returns it.
     sagemaker_request: dict[str, Any] | None = None
+    # A custom template's own scripts, styles and images (relative names it refers to), stored
+    # beside it in annotation-tool/assets/ and served from this deployment.
+    template_assets: dict[str, bytes] = field(default_factory=dict)
 
 
 def _check_range(value: int, low: int, high: int, what: str) -> int:
@@ -58,6 +63,8 @@ def _resolve_labels(dep: Deployment, request: JobRequest, kind: TaskType) -> dic
         )
     elif request.labels:
         config = label_config_json(check_labels(list(request.labels)))
+    elif kind.min_labels == 0:
+        config = label_config_json([])  # a custom job need not have labels
     else:
         raise Invalid("give the labels (--labels) or a label category file (--label-config)")
     check_labels(label_names(config), "labels", kind.min_labels)
@@ -98,6 +105,7 @@ def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]
     _check_range(request.task_availability, 60, 2_592_000, "task availability (seconds)")
     _check_range(request.max_concurrent_tasks, 1, 5000, "max concurrent tasks")
     title, description = _worker_texts(request, kind, label_names(config))
+    options = custom_options(dep, kind, request)
     spec = JobSpec(
         name=request.name,
         label_attribute_name=attribute,
@@ -108,9 +116,9 @@ def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]
         description=description,
         instructions=request.instructions,
         options=(
-            {**request.options, "sagemaker": request.sagemaker_request}
+            {**options, "sagemaker": request.sagemaker_request}
             if request.sagemaker_request
-            else request.options
+            else options
         ),
     )
     _check_options(dep, kind, request.options)
@@ -186,7 +194,47 @@ OPTIONS = (
     "gold_ratio",
     "max_human_labeled",
     "max_percent_labeled",
+    "pre_hook",
+    "post_hook",
+    "allowed_origins",
 )
+CUSTOM_OPTIONS = ("pre_hook", "post_hook")
+# A CSP host source: scheme, host (optionally *.domain) and port; nothing that could end the
+# directive or add another (no spaces, quotes or semicolons).
+_ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?")
+
+
+def check_origins(value: Any, where: str) -> list[str]:
+    """Origins a task frame may load from, e.g. ["https://cdn.jsdelivr.net"]."""
+    if not isinstance(value, list) or not all(isinstance(o, str) for o in value):
+        raise Invalid(f"{where} must be a list of origins such as https://cdn.example.com")
+    for origin in value:
+        if not _ORIGIN.fullmatch(origin.rstrip("/")):
+            raise Invalid(
+                f"{where}: {origin!r} is not an origin; use scheme://host[:port], "
+                "e.g. https://code.jquery.com or https://*.example.com"
+            )
+    return [origin.rstrip("/") for origin in value]
+
+
+def custom_options(dep: Deployment, kind: TaskType, request: JobRequest) -> dict[str, Any]:
+    """The request's options with hooks and origins checked and in their stored form; a custom
+    job must bring its worker template."""
+    options = dict(request.options)
+    for key in CUSTOM_OPTIONS:
+        if options.get(key) is not None and kind.name != "custom":
+            raise Invalid(f"{key}: hooks are for custom jobs (task type custom), not {kind.name}")
+        if key in options:
+            options[key] = check_hook(dep, options[key], key)
+            if options[key] is None:
+                del options[key]  # PassThrough
+    if "allowed_origins" in options:
+        options["allowed_origins"] = check_origins(options["allowed_origins"], "allowed_origins")
+    if kind.name == "custom" and not request.ui_template:
+        raise Invalid("a custom job needs its worker template (a Liquid file: --template)")
+    if request.template_assets:
+        options["template_assets"] = sorted(request.template_assets)
+    return options
 
 
 def auto_label_options(options: dict[str, Any]) -> dict[str, Any] | None:

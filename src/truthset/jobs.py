@@ -37,7 +37,8 @@ from truthset.tasktypes.registry import task_type
 
 ACTIVE = ("Initializing", "InProgress", "Stopping")
 # Object states that still await a label ("held": waiting for the automated-labeling model).
-UNFINISHED = ("queued", "open", "answered", "held")
+# "prehook": a custom job's object waiting for its pre-annotation hook.
+UNFINISHED = ("queued", "open", "answered", "held", "prehook")
 ENDED = ("Completed", "Failed", "Stopped")
 IMPORT_BATCH = 5_000
 
@@ -134,14 +135,14 @@ def create_job(
     report = manifests.validate(
         dep.storage,
         request.manifest,
-        (kind.input_key,),
+        getattr(kind, "input_keys", (kind.input_key,)),
         progress=(lambda n: progress("checking", n)) if progress else None,
         check_object=_gold_checker(kind, spec),
     )
     report.raise_if_bad(request.manifest)
     owner = leases.new_owner("import") if import_now else None
     job_id = _insert_job(dep, request, kind, spec, int(team_id), report.objects, owner)
-    write_tool_files(dep, request.output, spec, kind, request.ui_template)
+    write_tool_files(dep, request.output, spec, kind, request.ui_template, request.template_assets)
     if owner is not None:
         try:
             import_objects(dep, job_id, owner, progress)
@@ -216,14 +217,22 @@ def _insert_job(
 
 
 def write_tool_files(
-    dep: Deployment, output: str, spec: JobSpec, kind: TaskType, ui_template: str | None
+    dep: Deployment,
+    output: str,
+    spec: JobSpec,
+    kind: TaskType,
+    ui_template: str | None,
+    assets: dict[str, bytes] | None = None,
 ) -> None:
-    """annotation-tool/data.json (label categories, whose order gives class ids) and the template."""
+    """annotation-tool/data.json (label categories, whose order gives class ids), the template
+    and the template's own files (assets/)."""
     folder = join(output, spec.name, "annotation-tool")
     dep.storage.write_bytes(join(folder, "data.json"), json.dumps(spec.label_config).encode())
     dep.storage.write_bytes(
         join(folder, "template.liquid"), (ui_template or kind.template()).encode()
     )
+    for name, data in (assets or {}).items():
+        dep.storage.write_bytes(join(folder, "assets", name), data)
 
 
 def import_objects(
@@ -234,14 +243,20 @@ def import_objects(
     with dep.db.read() as conn:
         job = conn.execute(select(Job.__table__).where(Job.id == job_id)).one()
     kind = task_type(job.task_type)
-    auto_label = auto_label_options(json.loads(job.options)) is not None
+    options = json.loads(job.options)
+    auto_label = auto_label_options(options) is not None
+    # A custom job's pre-annotation hook runs on every object (gold ones too) before dispatch.
+    pre_hook = options.get("pre_hook") is not None
     with dep.db.write() as conn:
         conn.execute(delete(DataObject).where(DataObject.job_id == job_id))
     batch: list[dict[str, Any]] = []
     imported = gold_count = 0
     # Media URIs were checked when the job was created; every read checks them again anyway.
     for object_id, text, parsed, problem in manifests.iter_objects(
-        dep.storage, job.manifest_uri, (kind.input_key,), check_uris=False
+        dep.storage,
+        job.manifest_uri,
+        getattr(kind, "input_keys", (kind.input_key,)),
+        check_uris=False,
     ):
         if parsed is None:
             # The manifest changed after it was checked: fail rather than label a different file.
@@ -255,7 +270,7 @@ def import_objects(
                 "job_id": job_id,
                 "object_id": object_id,
                 "line": text,
-                "state": first_state if gold is None else "gold",
+                "state": "prehook" if pre_hook else first_state if gold is None else "gold",
                 "gold": None if gold is None else json.dumps(gold),
             }
         )
@@ -312,7 +327,9 @@ def counters(conn: Connection, job_id: int) -> LabelCounters:
     human = by_state.get("labeled", 0)
     machine = by_state.get("autolabeled", 0)
     failed = by_state.get("failed", 0)
-    unlabeled = sum(by_state.get(s, 0) for s in UNFINISHED)
+    # Objects a pre-annotation hook kept from humans (isHumanAnnotationRequired false) stay
+    # unlabeled in the output, as in Ground Truth.
+    unlabeled = sum(by_state.get(s, 0) for s in (*UNFINISHED, "skipped"))
     return LabelCounters(human + machine, human, machine, failed, unlabeled)
 
 

@@ -106,6 +106,15 @@ def write_consolidation_batch(
     now: datetime,
 ) -> None:
     """The request a consolidation Lambda would have been given, and its response."""
+    name, _uri, _data = write_consolidation_request(dep, job, objects, now)
+    write_consolidation_response(dep, job, name, labels)
+
+
+def write_consolidation_request(
+    dep: Deployment, job: Any, objects: list[ObjectAnswers], now: datetime
+) -> tuple[str, str, bytes]:
+    """annotations/consolidated-annotation/consolidation-request/iteration-1/<stamp>.json: the
+    payload a post-annotation hook reads. Returns the file's name, URI and contents."""
     base = join(job_folder(job), "annotations/consolidated-annotation")
     request = [
         {
@@ -118,6 +127,16 @@ def write_consolidation_batch(
         }
         for obj in objects
     ]
+    name = _free_name(dep, join(base, "consolidation-response", ITERATION), now)
+    uri = join(base, "consolidation-request", ITERATION, name)
+    data = json.dumps(request).encode()
+    dep.storage.write_bytes(uri, data)
+    return name, uri, data
+
+
+def write_consolidation_response(
+    dep: Deployment, job: Any, name: str, labels: list[ObjectLabel]
+) -> None:
     response = [
         {
             "datasetObjectId": str(label.object_id),
@@ -125,13 +144,35 @@ def write_consolidation_batch(
         }
         for label in labels
     ]
-    name = _free_name(dep, join(base, "consolidation-response", ITERATION), now)
-    dep.storage.write_bytes(
-        join(base, "consolidation-request", ITERATION, name), json.dumps(request).encode()
-    )
+    base = join(job_folder(job), "annotations/consolidated-annotation")
     dep.storage.write_bytes(
         join(base, "consolidation-response", ITERATION, name), json.dumps(response).encode()
     )
+
+
+def write_failures(dep: Deployment, job: Any) -> None:
+    """manifests/output/failures.jsonl: every failed object with its reason, one line each
+    (`{"datasetObjectId", "failureReason", "dataObject"}`), so a script can see why."""
+    uri = join(job_folder(job), "manifests/output/failures.jsonl")
+    with dep.db.read() as conn:
+        rows = conn.execute(
+            select(DataObject.object_id, DataObject.line, DataObject.failure_reason)
+            .where(DataObject.job_id == job.id, DataObject.state == "failed")
+            .order_by(DataObject.object_id)
+        ).all()
+    lines = [
+        json.dumps(
+            {
+                "datasetObjectId": str(object_id),
+                "failureReason": reason or "",
+                "dataObject": json.loads(line),
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+        for object_id, line, reason in rows
+    ]
+    dep.storage.write_bytes(uri, "".join(lines).encode())
 
 
 def _free_name(dep: Deployment, folder: str, now: datetime) -> str:

@@ -19,6 +19,7 @@ from truthset.db.tables import Annotation, DataObject, Job, User
 from truthset.deployment import Deployment
 from truthset.errors import NotFound
 from truthset.tasktypes.classification import SingleLabel
+from truthset.tasktypes.custom import matching_codes
 from truthset.tasktypes.registry import task_type
 
 
@@ -105,6 +106,7 @@ def job_quality(dep: Deployment, name: str) -> JobQuality:
     labels = json.loads(job.label_config)["labels"]
     names = [entry["label"] for entry in labels]
     single = isinstance(kind, SingleLabel)
+    custom = kind.name == "custom"
     estimated, alpha = _model_figures(rows, names) if single and rows else ({}, None)
     workers = []
     for email in sorted({r.email for r in rows}):
@@ -117,12 +119,18 @@ def job_quality(dep: Deployment, name: str) -> JobQuality:
                 worker_id=mine[0].worker_id,
                 answers=len(real),
                 agreement=_share(
-                    [_agrees(r, single) for r in real if r.label is not None and r.code is not None]
+                    [
+                        _agrees(r, single, custom)
+                        for r in real
+                        if r.label is not None
+                        and r.code is not None
+                        and (not custom or matching_codes(r.label))
+                    ]
                 ),
                 estimated_accuracy=estimated.get(mine[0].worker_id),
                 gold_answers=len(gold),
                 gold_accuracy=_share(
-                    [_right(r, names, single) for r in gold if r.code is not None]
+                    [_right(r, names, single, custom) for r in gold if r.code is not None]
                 ),
                 median_seconds=statistics.median(r.seconds for r in mine) if mine else None,
             )
@@ -130,13 +138,17 @@ def job_quality(dep: Deployment, name: str) -> JobQuality:
     return JobQuality(job.name, alpha, workers)
 
 
-def _agrees(row: _Row, single: bool) -> bool:
+def _agrees(row: _Row, single: bool, custom: bool = False) -> bool:
+    if custom:  # comparable when the post-annotation hook's label has an answer's shape
+        return row.code in matching_codes(row.label)
     if single:
         return row.code == str(row.label)
     return row.code == ",".join(str(k) for k in sorted(row.label or []))
 
 
-def _right(row: _Row, names: list[str], single: bool) -> bool:
+def _right(row: _Row, names: list[str], single: bool, custom: bool = False) -> bool:
+    if custom:  # a custom job's gold answer is matched exactly
+        return row.code in matching_codes(row.gold)
     if single:
         return row.code == str(names.index(row.gold)) if row.gold in names else False
     truth = sorted(names.index(x) for x in row.gold if x in names)

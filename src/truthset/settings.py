@@ -202,6 +202,23 @@ class Settings(BaseSettings):
         description="How browsers get S3 media: proxy streams it through truthset's signed "
         "/media URLs (no bucket CORS needed); presign hands out presigned S3 GET URLs.",
     )
+    hook_time_limit: float = Field(
+        30.0, description="Seconds a pre- or post-annotation hook may take per invocation."
+    )
+    hook_memory_limit: int = Field(
+        1024, description="Megabytes of address space a Python-file hook's process may use."
+    )
+    hook_attempts: int = Field(
+        3,
+        description="Invocations of a failing hook per data object before the object is counted "
+        "as failed (FailedNonRetryableError).",
+    )
+    template_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (https://cdn.example.com) every task frame may load scripts, styles, "
+        "fonts and media from, besides a job's own allowed_origins (comma-separated in the "
+        "environment); empty means only this server.",
+    )
     sagemaker_region: str = Field(
         "us-east-1", description="Region written into the ARNs of the SageMaker-compatible API."
     )
@@ -209,6 +226,19 @@ class Settings(BaseSettings):
         "000000000000",
         description="12-digit account id written into the ARNs of the SageMaker-compatible API.",
     )
+
+    @field_validator("template_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.replace(",", " ").split() if part]
+        for origin in value if isinstance(value, list) else []:
+            # Each goes into the frame's Content-Security-Policy as it is.
+            if not str(origin).startswith(("https://", "http://")) or any(
+                c in str(origin) for c in " ;'\",\n"
+            ):
+                raise ValueError(f"{origin!r} is not an origin such as https://cdn.example.com")
+        return value
 
     @field_validator("data_roots", mode="before")
     @classmethod

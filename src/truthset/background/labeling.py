@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,8 @@ from sqlalchemy import Connection, bindparam, select, update
 from truthset import output
 from truthset.db.tables import Annotation, DataObject, Job, User
 from truthset.deployment import Deployment
+from truthset.hooks.failures import record_failures
+from truthset.hooks.post import PostRun, post_hook
 from truthset.jobs import job_spec
 from truthset.storage.base import join
 from truthset.tasktypes.base import ConsolidationContext, ObjectAnswers, ObjectLabel, WorkerAnswer
@@ -92,7 +95,9 @@ def _consolidate_batch(dep: Deployment, job: Any, size: int) -> bool:
     now = dep.clock.now()
     kind = task_type(job.task_type)
     started = time.monotonic()
-    labels = kind.consolidate(job_spec(job), objects, consolidation_context(dep, job, now))
+    run = PostRun()
+    context = replace(consolidation_context(dep, job, now), post_hook=post_hook(dep, job, now, run))
+    labels = kind.consolidate(job_spec(job), objects, context)
     if kind.joint:
         _last_joint_seconds[(dep.settings.resolved_database_url, job.id)] = (
             time.monotonic() - started
@@ -100,9 +105,11 @@ def _consolidate_batch(dep: Deployment, job: Any, size: int) -> bool:
         labels = _new_or_changed(dep, job.id, labels, {obj.object_id for obj in objects})
     batch = {obj.object_id for obj in objects}
     output.write_worker_responses(dep, job, objects, now)
-    output.write_consolidation_batch(
-        dep, job, objects, [label for label in labels if label.object_id in batch], now
-    )
+    in_batch = [label for label in labels if label.object_id in batch]
+    if run.request_name is not None:  # a post-annotation hook was given the request already
+        output.write_consolidation_response(dep, job, run.request_name, in_batch)
+    else:
+        output.write_consolidation_batch(dep, job, objects, in_batch, now)
     # Labels go in short write transactions: while the runner holds SQLite's single writer
     # lock, every worker's request waits, so a long one would show as a latency spike.
     for start in range(0, len(labels), STORE_CHUNK):
@@ -119,7 +126,9 @@ def _consolidate_batch(dep: Deployment, job: Any, size: int) -> bool:
         conn.execute(
             update(Job).where(Job.id == job.id).values(label_version=Job.label_version + 1)
         )
-    return len(rows) == size
+    # Objects a hook failed on stay answered for the next pass (bounded, then failed).
+    record_failures(dep, job, run.failures)
+    return len(rows) == size and not run.failures
 
 
 def _comparable(content: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, exists, select, update
 
 from truthset import output
-from truthset.background import autolabeling
+from truthset.background import autolabeling, prehooks
 from truthset.background.labeling import consolidate_answered
 from truthset.db.tables import DataObject, Job, Task
 from truthset.deployment import Deployment
@@ -47,7 +47,7 @@ def needs_work(dep: Deployment, job_id: int, now: datetime) -> bool:
         cutoff = now - timedelta(seconds=job.task_availability)
         objects = DataObject.job_id == job_id
         checks = [
-            has_objects_in(job_id, ("answered", "held")),
+            has_objects_in(job_id, ("answered", "held", "prehook")),
             exists().where(objects, DataObject.state == "open", DataObject.opened_at <= cutoff),
             exists().where(Task.job_id == job_id, Task.status == "leased", Task.expires_at <= now),
             ~has_objects_in(job_id, UNFINISHED),
@@ -74,6 +74,7 @@ def step_job(dep: Deployment, job_id: int, owner: str, schedule: OutputSchedule)
     # Spacing of whole-job passes is skipped when nothing else can arrive: the job ends now.
     consolidate_answered(dep, job, force=job.status == "Stopping" or not out_with_workers)
     if job.status == "InProgress":
+        prehooks.step(dep, job)
         autolabeling.step(dep, job)
         _apply_stopping_conditions(dep, job)
     _finish_or_write(dep, job_id, schedule, job.status)

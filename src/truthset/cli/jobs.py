@@ -14,8 +14,10 @@ from truthset import jobs, manifests, quality
 from truthset.background import leases
 from truthset.background.runner import run_job
 from truthset.cli.context import deployment, err, out
+from truthset.cli.templates import custom_job_options, load_template
 from truthset.deployment import Deployment
 from truthset.errors import Invalid
+from truthset.hooks.failures import failed_objects
 from truthset.labels import labels_from_list
 
 manifest_app = typer.Typer(help="Input manifests (JSON Lines).", no_args_is_help=True)
@@ -32,7 +34,7 @@ def _storage_path(value: str) -> str:
     return value if "://" in value else str(Path(value).expanduser().resolve())
 
 
-def _show_job(job: jobs.JobInfo) -> None:
+def _show_job(dep: Deployment, job: jobs.JobInfo) -> None:
     table = Table(box=None, show_header=False)
     for key, value in (
         ("name", job.name),
@@ -52,6 +54,8 @@ def _show_job(job: jobs.JobInfo) -> None:
         table.add_row(counter, str(count))
     if job.failure_reason:
         table.add_row("failure", job.failure_reason)
+    for object_id, reason in failed_objects(dep, job.id) if job.counters.failed else []:
+        table.add_row(f"object {object_id} failed", reason)
     out.print(table)
 
 
@@ -168,6 +172,34 @@ AutoLabelTargetOpt = Annotated[
 InitialModelJobOpt = Annotated[
     str | None, typer.Option(help="Warm-start the model from this earlier job's model.")
 ]
+TemplateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--template",
+        help="Worker template: a Liquid file (files it refers to by relative name are stored "
+        "with it) or the name of a stored template (truthset template create). Custom jobs "
+        "need one.",
+    ),
+]
+PreHookOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Custom jobs: pre-annotation hook, a FILE.py, an http(s) URL or a Lambda ARN."
+    ),
+]
+PostHookOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Custom jobs: post-annotation hook, a FILE.py, an http(s) URL or a Lambda ARN."
+    ),
+]
+AllowOriginOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-origin",
+        help="An origin the template may load scripts, styles and media from (repeatable).",
+    ),
+]
 GoldRatioOpt = Annotated[
     float | None,
     typer.Option(help="Share of each worker's tasks that are gold questions (default 0.1)."),
@@ -197,10 +229,20 @@ def job_create(
     auto_label_target: AutoLabelTargetOpt = 0.95,
     initial_model_job: InitialModelJobOpt = None,
     gold_ratio: GoldRatioOpt = None,
+    template: TemplateOpt = None,
+    pre_hook: PreHookOpt = None,
+    post_hook: PostHookOpt = None,
+    allow_origin: AllowOriginOpt = None,
 ) -> None:
     """Create a labeling job from a manifest and start it."""
     if instructions is not None and not instructions.is_file():
         raise Invalid(f"{instructions}: no such file")
+    dep = deployment(ctx)
+    ui_template, assets = load_template(dep, template) if template else (None, {})
+    options = jobs.job_options(
+        audit_label_attribute_name, auto_label, auto_label_target, initial_model_job, gold_ratio
+    )
+    options.update(custom_job_options(dep, pre_hook, post_hook, allow_origin))
     request = jobs.JobRequest(
         name=name,
         manifest=_storage_path(manifest_path),
@@ -217,11 +259,11 @@ def job_create(
         task_time_limit=task_time_limit,
         task_availability=task_availability,
         max_concurrent_tasks=max_concurrent_tasks,
-        options=jobs.job_options(
-            audit_label_attribute_name, auto_label, auto_label_target, initial_model_job, gold_ratio
-        ),
+        ui_template=ui_template,
+        template_assets=assets,
+        options=options,
     )
-    created = _create_job(deployment(ctx), request)
+    created = _create_job(dep, request)
     out.print(
         f"job {created.name} created with {created.object_count} objects; status {created.status}"
     )
@@ -248,7 +290,8 @@ def job_list(ctx: typer.Context) -> None:
 @job_app.command("describe")
 def job_describe(ctx: typer.Context, name: str) -> None:
     """Show a job: settings, status and Ground Truth's label counters."""
-    _show_job(jobs.describe_job(deployment(ctx), name))
+    dep = deployment(ctx)
+    _show_job(dep, jobs.describe_job(dep, name))
 
 
 @job_app.command("stop")
@@ -307,6 +350,6 @@ def job_wait(
             if info.status in jobs.ENDED:
                 break
             time.sleep(interval)
-    _show_job(info)
+    _show_job(dep, info)
     if info.status == "Failed":
         raise typer.Exit(1)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from truthset.cli import jobs, people, server
+from truthset.cli import hooks, jobs, people, server, templates
 from truthset.cli.consolidate import consolidate
 from truthset.cli.context import ErrorsAsExitCodes
 
@@ -38,6 +38,8 @@ server.register(app)
 app.command("consolidate")(consolidate)
 people.register(app)
 jobs.register(app)
+templates.register(app)
+hooks.register(app)
 
 
 def run() -> None:

@@ -4,7 +4,8 @@ A lease or an answer through the portable path (dispatch.py) is six to eight sta
 transaction. On PostgreSQL every statement is a round trip, the server waits "idle in
 transaction" between them, and the row locks a lease takes (the job row when it opens an
 object) are held across all of them. Here each is one data-modifying CTE in autocommit mode: no
-BEGIN round trip, and locks are held for one statement. The rules are the portable path's; the
+BEGIN round trip, and locks are held for one statement. What a task shows is a custom job's
+pre-annotation taskInput where there is one, else the manifest line (as q.object_input). The rules are the portable path's; the
 tests of dispatch run on both databases, so the two paths are held to the same behaviour.
 
 Every sub-statement sees the same snapshot. Rows the statement changes are locked first
@@ -66,7 +67,7 @@ took AS (
     UPDATE data_objects d SET leased = d.leased + 1
     FROM open_one o
     WHERE d.job_id = :p_job AND d.object_id = o.object_id AND d.answers + d.leased < :p_n
-    RETURNING d.object_id, d.line
+    RETURNING d.object_id, COALESCE(d.task_input, d.line) AS line
 ),
 queued_one AS (
     SELECT d.object_id FROM data_objects d
@@ -87,7 +88,7 @@ opened AS (
     UPDATE data_objects d SET state = 'open', opened_at = :p_now, leased = 1
     FROM queued_one q
     WHERE d.job_id = :p_job AND d.object_id = q.object_id AND EXISTS (SELECT 1 FROM room)
-    RETURNING d.object_id, d.line
+    RETURNING d.object_id, COALESCE(d.task_input, d.line) AS line
 ),
 got AS (
     SELECT object_id, line FROM took UNION ALL SELECT object_id, line FROM opened
@@ -101,7 +102,7 @@ SELECT 'new' AS kind, l.id AS task_id, l.object_id, g.line,
        CAST(:p_now AS timestamp) AS leased_at, CAST(:p_expires AS timestamp) AS expires_at
 FROM leased l JOIN got g ON g.object_id = l.object_id
 UNION ALL
-SELECT 'held', m.id, m.object_id, d.line, m.leased_at, m.expires_at
+SELECT 'held', m.id, m.object_id, COALESCE(d.task_input, d.line), m.leased_at, m.expires_at
 FROM (SELECT * FROM mine ORDER BY id LIMIT 1) m
 JOIN data_objects d ON d.job_id = :p_job AND d.object_id = m.object_id
 WHERE (SELECT count(*) FROM mine) >= :p_max_leases

@@ -28,11 +28,14 @@ active_leases = (
     .order_by(Task.id)
 )
 
+# What a task shows: a custom job's pre-annotation taskInput, else the manifest line.
+object_input = func.coalesce(DataObject.task_input, DataObject.line).label("line")
+
 seen_by_user = exists().where(
     Task.job_id == DataObject.job_id, Task.object_id == DataObject.object_id, Task.user_id == _user
 )
 _open_candidate = (
-    select(DataObject.object_id, DataObject.line)
+    select(DataObject.object_id, object_input)
     .where(
         DataObject.job_id == _job,
         DataObject.state == "open",
@@ -67,7 +70,7 @@ reserve_room = (
 )
 
 _queued_candidate = (
-    select(DataObject.object_id, DataObject.line)
+    select(DataObject.object_id, object_input)
     .where(DataObject.job_id == _job, DataObject.state == "queued")
     .order_by(DataObject.priority, DataObject.object_id)
     .limit(1)
@@ -120,7 +123,7 @@ count_answer = (
 
 
 gold_candidate = (
-    select(DataObject.object_id, DataObject.line)
+    select(DataObject.object_id, object_input)
     .where(DataObject.job_id == _job, DataObject.state == "gold", ~seen_by_user)
     .order_by(DataObject.priority, DataObject.object_id)
     .limit(1)

@@ -225,6 +225,10 @@ class DataObject(Base):
     # object is in the human-labeled validation set.
     priority: Mapped[float] = mapped_column(Float, default=0.0)
     validation: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Custom jobs: the pre-annotation hook's taskInput (JSON), what task.input is instead of
+    # the manifest line; and how often a hook failed on this object (retries are bounded).
+    task_input: Mapped[str | None] = mapped_column(Text)
+    hook_attempts: Mapped[int] = mapped_column(Integer, default=0)
     __table_args__ = (
         Index("ix_data_objects_job_state", "job_id", "state", "priority", "object_id"),
     )
@@ -307,3 +311,29 @@ class AutolabelIteration(Base):
     record: Mapped[str] = mapped_column(Text)
     model: Mapped[bytes | None] = mapped_column(LargeBinary)
     __table_args__ = (UniqueConstraint("job_id", "iteration", name="uq_autolabel_iterations_job"),)
+
+
+class Hook(Base):
+    """A registered pre- or post-annotation hook: the SageMaker API maps the Lambda ARN
+    `arn:aws:lambda:<region>:<account>:function:<name>` to it. A Python file's source is stored,
+    so every server runs the same code and an edited file changes nothing until registered again."""
+
+    __tablename__ = "hooks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # python | http
+    source: Mapped[str | None] = mapped_column(Text)  # the Python file
+    url: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class HumanTaskUi(Base):
+    """A worker template stored as a resource (SageMaker CreateHumanTaskUi)."""
+
+    __tablename__ = "human_task_uis"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63))
+    name_key: Mapped[str] = mapped_column(String(63), unique=True)
+    template: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

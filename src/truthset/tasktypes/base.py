@@ -67,6 +67,9 @@ class ConsolidationContext:
     # Known answers of gold objects, by object id.
     gold: dict[int, Any] = field(default_factory=dict)
     seed: int = 0
+    # Custom jobs with a post-annotation hook: runs it on the objects and returns the labels it
+    # gave, by object id (objects it failed are left out and retried later); None without one.
+    post_hook: Callable[[list[ObjectAnswers]], dict[int, Any]] | None = None
 
 
 class TaskType(Protocol):

@@ -11,6 +11,7 @@ from truthset.tasktypes.classification import (
     TEXT_CLASSIFICATION,
     TEXT_MULTILABEL,
 )
+from truthset.tasktypes.custom import CUSTOM
 from truthset.tasktypes.keypoint import KEYPOINT
 from truthset.tasktypes.named_entity import NAMED_ENTITY_RECOGNITION
 from truthset.tasktypes.polygon import POLYGON
@@ -39,6 +40,7 @@ TASK_TYPES: dict[str, TaskType] = {
         SEMANTIC_SEGMENTATION_VERIFICATION,
         KEYPOINT,
         POLYGON,
+        CUSTOM,
     )
 }
 

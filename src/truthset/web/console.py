@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from truthset import jobs, quality, workforce
 from truthset.background import autolabeling
 from truthset.errors import NotFound, TruthsetError
+from truthset.hooks.failures import failed_objects
 from truthset.labels import labels_from_list
 from truthset.tasktypes.registry import TASK_TYPES
 from truthset.web.pages import CsrfChecked, render
@@ -38,6 +39,7 @@ JOB_FIELDS = (
     "auto_label_target",
     "initial_model_job",
     "gold_ratio",
+    "ui_template",
 )
 
 
@@ -98,6 +100,7 @@ async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> 
             task_time_limit=_int_or_none(values["task_time_limit"]),
             task_availability=_int_or_none(values["task_availability"]) or 2_592_000,
             max_concurrent_tasks=_int_or_none(values["max_concurrent_tasks"]) or 1000,
+            ui_template=values["ui_template"] or None,
             options=jobs.job_options(
                 values["audit_label_attribute_name"] or None,
                 form.get("auto_label") == "on",
@@ -117,7 +120,11 @@ async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> 
 @router.get("/jobs/{name}")
 def job_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
     job = jobs.describe_job(dep, name)
-    context = {"job": job, "iterations": autolabeling.iterations(dep, job.id)}
+    context = {
+        "job": job,
+        "iterations": autolabeling.iterations(dep, job.id),
+        "failures": failed_objects(dep, job.id) if job.counters.failed else [],
+    }
     return render(request, "console/job.html", context, user=admin)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -11,19 +13,9 @@ from truthset.tasktypes.registry import task_type
 from truthset.web.media import media_signer
 from truthset.web.pages import render
 from truthset.web.security import CurrentUser, DeploymentDep
+from truthset.web.task_assets import asset_url_maker
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
-
-# The task frame runs the job's template. Its sandbox (an opaque origin, no cookies of ours)
-# is what protects the portal; the policy below only keeps the frame's traffic local. The image
-# tools decode photos in a Worker started from a blob: URL (docs/crowd-elements-image-tools.md).
-FRAME_POLICY = (
-    "sandbox allow-scripts allow-forms allow-modals; default-src 'self' data: blob:; "
-    "script-src 'self' 'unsafe-inline' 'unsafe-eval'; worker-src 'self' blob:; "
-    "style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob: {media}; media-src 'self' data: blob: {media}; "
-    "connect-src 'self' {media}; frame-ancestors 'self'"
-)
 
 
 @router.get("")
@@ -39,18 +31,24 @@ def work(name: str, request: Request, user: CurrentUser, dep: DeploymentDep) -> 
 
 @router.get("/tasks/{task_id}/frame")
 def task_frame(task_id: int, user: CurrentUser, dep: DeploymentDep) -> Response:
-    """The rendered template of one of my tasks, loaded into the work page's sandboxed frame."""
+    """The rendered template of one of my tasks, loaded into the work page's sandboxed frame
+    (its Content-Security-Policy: taskui.frame_policy)."""
     _task, job, line = dispatch.task_context(dep, user, task_id)
     kind = task_type(job.task_type)
     sign = media_signer(dep, task_id)
+    options = json.loads(job.options)
     html = taskui.render(
-        job.ui_template or kind.template(), kind.task_input(job_spec(job), line, sign), sign
+        job.ui_template or kind.template(),
+        kind.task_input(job_spec(job), line, sign),
+        sign,
+        asset_url=asset_url_maker(dep, job.id),
+        assets=options.get("template_assets", []),
     )
-    media = dep.settings.media_origins()
+    origins = [*dep.settings.template_origins, *options.get("allowed_origins", [])]
     return HTMLResponse(
         html,
         headers={
-            "Content-Security-Policy": FRAME_POLICY.format(media=media),
+            "Content-Security-Policy": taskui.frame_policy(dep.settings.media_origins(), origins),
             "Cache-Control": "no-store",
         },
     )

@@ -92,6 +92,9 @@ class JobIn(BaseModel):
     task_time_limit: int | None = None
     task_availability: int = 2_592_000
     max_concurrent_tasks: int = 1000
+    ui_template: str | None = Field(
+        None, description="Worker template (Liquid); custom jobs need one"
+    )
     options: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -98,7 +98,10 @@ def create_job(body: JobIn, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
     questions, 0-1), `auto_label` (`{"target_accuracy": 0.95, "features":
     "auto|embedding|fallback", "initial_model_job": NAME}`), `max_human_labeled` and
     `max_percent_labeled` (stop the job there, as Ground Truth's StoppingConditions),
-    `audit_label_attribute_name` (verification and adjustment jobs)."""
+    `audit_label_attribute_name` (verification and adjustment jobs), `allowed_origins`
+    (origins the worker template may load from), and for custom jobs (`ui_template` required)
+    `pre_hook` and `post_hook` (an http(s) URL, a Lambda ARN, or `{"kind": "python", "name":
+    "pre.py", "source": "<the file>"}`; see docs/custom-workflows.md)."""
     request = jobs.JobRequest(**body.model_dump())
     return JobOut.of(jobs.create_job(dep, request, import_now=False))
 

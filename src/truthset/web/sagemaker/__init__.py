@@ -18,7 +18,15 @@ from starlette.concurrency import run_in_threadpool
 
 from truthset.deployment import Deployment
 from truthset.errors import TruthsetError
-from truthset.web.sagemaker import labeling_jobs, preview, shapes, sigv4, workforces, workteams
+from truthset.web.sagemaker import (
+    human_task_uis,
+    labeling_jobs,
+    preview,
+    shapes,
+    sigv4,
+    workforces,
+    workteams,
+)
 from truthset.web.sagemaker.errors import CONTENT_TYPE, ApiError, error_response, from_domain
 from truthset.workforce import UserInfo
 
@@ -45,6 +53,10 @@ OPERATIONS: dict[str, Operation] = {
     "UpdateWorkforce": workforces.update_workforce,
     "DeleteWorkforce": workforces.delete_workforce,
     "RenderUiTemplate": preview.render_ui_template,
+    "CreateHumanTaskUi": human_task_uis.create_human_task_ui,
+    "DescribeHumanTaskUi": human_task_uis.describe_human_task_ui,
+    "ListHumanTaskUis": human_task_uis.list_human_task_uis,
+    "DeleteHumanTaskUi": human_task_uis.delete_human_task_ui,
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from truthset.hooks.events import labeling_job_arn
 from truthset.settings import Settings
 from truthset.tasktypes.base import TaskType
 from truthset.tasktypes.registry import TASK_TYPES
@@ -34,7 +35,11 @@ def _prefix(settings: Settings) -> str:
 
 
 def job_arn(settings: Settings, name: str) -> str:
-    return f"{_prefix(settings)}:labeling-job/{name.lower()}"
+    return labeling_job_arn(settings, name)
+
+
+def human_task_ui_arn(settings: Settings, name: str) -> str:
+    return f"{_prefix(settings)}:human-task-ui/{name}"
 
 
 def workteam_arn(settings: Settings, name: str) -> str:
@@ -66,7 +71,27 @@ def lambda_arn(settings: Settings, stage: str, kind: TaskType) -> str:
 
 
 def _supported() -> str:
-    return ", ".join(sorted(kind.lambda_suffix for kind in TASK_TYPES.values()))
+    return ", ".join(
+        sorted(kind.lambda_suffix for kind in TASK_TYPES.values() if kind.name != "custom")
+    )
+
+
+def built_in_task_type(arn: str, stage: str, field: str) -> TaskType | None:
+    """The built-in task type a PRE-/ACS- Lambda ARN names; None for PassThrough and for any
+    other function (a custom job's hook)."""
+    match = _LAMBDA.fullmatch(arn)
+    built_in = _BUILT_IN.fullmatch(match.group(1)) if match else None
+    if built_in is None or built_in.group(2) == "PassThrough":
+        return None
+    if built_in.group(1) != stage:
+        raise invalid(f"{field}: {arn} is not a built-in {stage}-<TaskType> Lambda")
+    return task_type_of_lambda(arn, stage, field)
+
+
+def task_ui_name(arn: str) -> str | None:
+    """The name in a human-task-ui ARN (a truthset template or a Ground Truth-owned UI)."""
+    match = _HUMAN_TASK_UI.fullmatch(arn)
+    return match.group(1) if match else None
 
 
 def task_type_of_lambda(arn: str, stage: str, field: str) -> TaskType:
@@ -80,7 +105,7 @@ def task_type_of_lambda(arn: str, stage: str, field: str) -> TaskType:
         )
     suffix = built_in.group(2)
     for kind in TASK_TYPES.values():
-        if kind.lambda_suffix == suffix:
+        if kind.lambda_suffix == suffix and kind.name != "custom":
             return kind
     raise invalid(
         f"{field}: the task type {suffix} is not supported by truthset; supported: {_supported()}"
@@ -92,7 +117,7 @@ def task_type_of_ui(arn: str, field: str) -> TaskType:
     match = _HUMAN_TASK_UI.fullmatch(arn)
     name = match.group(1) if match else arn
     for kind in TASK_TYPES.values():
-        if kind.lambda_suffix == name:
+        if kind.lambda_suffix == name and kind.name != "custom":
             return kind
     raise invalid(f"{field}: the worker UI {name} is not supported by truthset")
 

@@ -7,17 +7,24 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
-from truthset import jobs, workforce
+from truthset import jobs, task_uis, workforce
 from truthset.background.autolabeling import final_model
 from truthset.deployment import Deployment
-from truthset.errors import Conflict, Invalid, StorageError
+from truthset.errors import Conflict, Invalid, NotFound, StorageError
+from truthset.hooks import targets
 from truthset.job_requests import check_warm_start
 from truthset.jobs import JobInfo, JobRequest
 from truthset.names import check_label_attribute_name
 from truthset.storage.base import join
 from truthset.tasktypes.base import TaskType
 from truthset.tasktypes.registry import task_type
-from truthset.taskui import MAX_TEMPLATE_CHARS, check_template
+from truthset.taskui import (
+    MAX_ASSET_BYTES,
+    MAX_ASSETS,
+    MAX_TEMPLATE_CHARS,
+    check_template,
+    relative_assets,
+)
 from truthset.web.sagemaker import arns
 from truthset.web.sagemaker.errors import invalid
 from truthset.web.sagemaker.pagination import page
@@ -62,30 +69,28 @@ def _refuse_unsupported(params: dict[str, Any]) -> None:
         raise invalid("InputConfig.DataSource: give S3DataSource.ManifestS3Uri")
     if "SnsTopicArn" in params["OutputConfig"]:
         raise invalid("OutputConfig.SnsTopicArn: publishing labels to SNS is not supported")
-    if "LabelCategoryConfigS3Uri" not in params:
-        raise invalid(
-            "LabelCategoryConfigS3Uri is required: built-in task types take their labels from it"
-        )
 
 
-def _task_type(human: dict[str, Any]) -> TaskType:
-    """The built-in task type the PRE-/ACS- Lambdas and the Ground Truth UI ARN name."""
+_PRE = "HumanTaskConfig.PreHumanTaskLambdaArn"
+_ACS = "HumanTaskConfig.AnnotationConsolidationConfig.AnnotationConsolidationLambdaArn"
+_UI = "HumanTaskConfig.UiConfig.HumanTaskUiArn"
+
+
+def _task_type(dep: Deployment, human: dict[str, Any]) -> TaskType:
+    """The built-in task type the PRE-/ACS- Lambdas and the Ground Truth UI ARN name; the
+    custom task type when they name none (PassThrough, other functions, or no Lambdas at all,
+    as Ground Truth allows since October 2024)."""
     chosen: list[tuple[str, TaskType]] = []
-    if pre := human.get("PreHumanTaskLambdaArn"):
-        field = "HumanTaskConfig.PreHumanTaskLambdaArn"
-        chosen.append((field, arns.task_type_of_lambda(pre, "PRE", field)))
-    consolidation = human.get("AnnotationConsolidationConfig", {})
-    if acs := consolidation.get("AnnotationConsolidationLambdaArn"):
-        field = "HumanTaskConfig.AnnotationConsolidationConfig.AnnotationConsolidationLambdaArn"
-        chosen.append((field, arns.task_type_of_lambda(acs, "ACS", field)))
-    if ui := human["UiConfig"].get("HumanTaskUiArn"):
-        field = "HumanTaskConfig.UiConfig.HumanTaskUiArn"
-        chosen.append((field, arns.task_type_of_ui(ui, field)))
+    pre = human.get("PreHumanTaskLambdaArn")
+    acs = human.get("AnnotationConsolidationConfig", {}).get("AnnotationConsolidationLambdaArn")
+    for field, arn, stage in ((_PRE, pre, "PRE"), (_ACS, acs, "ACS")):
+        if arn and (kind := arns.built_in_task_type(arn, stage, field)) is not None:
+            chosen.append((field, kind))
+    ui = human["UiConfig"].get("HumanTaskUiArn")
+    if ui and not _own_task_ui(dep, ui):
+        chosen.append((_UI, arns.task_type_of_ui(ui, _UI)))
     if not chosen:
-        raise invalid(
-            "HumanTaskConfig.PreHumanTaskLambdaArn: give a built-in PRE-<TaskType> Lambda ARN; "
-            "it chooses the task type"
-        )
+        return task_type("custom")
     first_field, kind = chosen[0]
     for field, other in chosen[1:]:
         if other.name != kind.name:
@@ -93,15 +98,51 @@ def _task_type(human: dict[str, Any]) -> TaskType:
                 f"{field} names the task type {other.lambda_suffix}, but {first_field} "
                 f"names {kind.lambda_suffix}"
             )
+    for field, arn in ((_PRE, pre), (_ACS, acs)):
+        if arn and field not in (f for f, _ in chosen) and field != _UI:
+            raise invalid(
+                f"{field}: {arn} is a custom function, but {first_field} names the built-in task "
+                f"type {kind.lambda_suffix}; a custom job uses custom (or PassThrough) Lambdas "
+                "for both"
+            )
     return kind
 
 
-def _ui_template(dep: Deployment, ui: dict[str, Any]) -> str | None:
-    """The worker template named by UiTemplateS3Uri, checked; None for a Ground Truth UI."""
+def _own_task_ui(dep: Deployment, arn: str) -> task_uis.TaskUiInfo | None:
+    """The truthset template a human-task-ui ARN names (CreateHumanTaskUi), if it is one."""
+    name = arns.task_ui_name(arn)
+    if name is None:
+        return None
+    try:
+        return task_uis.get_task_ui(dep, name)
+    except NotFound:
+        return None
+
+
+def _hooks(dep: Deployment, human: dict[str, Any]) -> dict[str, Any]:
+    """A custom job's Lambdas as its hooks: registered hooks, or real Lambda functions."""
+    hooks: dict[str, Any] = {}
+    pre = human.get("PreHumanTaskLambdaArn")
+    acs = human.get("AnnotationConsolidationConfig", {}).get("AnnotationConsolidationLambdaArn")
+    for key, field, arn in (("pre_hook", _PRE, pre), ("post_hook", _ACS, acs)):
+        if arn:
+            try:
+                spec = targets.from_arn(dep, arn, field)
+            except Invalid as error:
+                raise invalid(error.message) from None
+            if spec is not None:
+                hooks[key] = spec
+    return hooks
+
+
+def _ui_template(dep: Deployment, ui: dict[str, Any]) -> tuple[str | None, dict[str, bytes]]:
+    """The worker template named by UiTemplateS3Uri (with the files beside it that it refers
+    to) or by a truthset HumanTaskUiArn, checked; None for a Ground Truth UI."""
     if ("UiTemplateS3Uri" in ui) == ("HumanTaskUiArn" in ui):
         raise invalid("HumanTaskConfig.UiConfig: give either UiTemplateS3Uri or HumanTaskUiArn")
     if "HumanTaskUiArn" in ui:
-        return None
+        own = _own_task_ui(dep, ui["HumanTaskUiArn"])
+        return (own.template if own else None), {}
     field = "HumanTaskConfig.UiConfig.UiTemplateS3Uri"
     uri = _s3_uri(ui["UiTemplateS3Uri"], field)
     try:
@@ -114,7 +155,20 @@ def _ui_template(dep: Deployment, ui: dict[str, Any]) -> str | None:
         raise invalid(f"{field}: {uri} is longer than {MAX_TEMPLATE_CHARS} characters")
     if problems := check_template(template):
         raise invalid(f"{field}: {uri} is not a valid Liquid template: {problems[0]}")
-    return template
+    return template, _assets_beside(dep, uri)
+
+
+def _assets_beside(dep: Deployment, template_uri: str) -> dict[str, bytes]:
+    """Files the template refers to by relative name that exist beside it in S3."""
+    folder = template_uri.rsplit("/", 1)[0]
+    assets = {}
+    for name in relative_assets(dep.storage.read_bytes(template_uri).decode())[:MAX_ASSETS]:
+        uri = join(folder, name)
+        if dep.storage.exists(uri):
+            assets[name] = dep.storage.read_bytes(uri)[: MAX_ASSET_BYTES + 1]
+            if len(assets[name]) > MAX_ASSET_BYTES:
+                raise invalid(f"{uri}: template files may be at most {MAX_ASSET_BYTES} bytes")
+    return assets
 
 
 def _check_limits(params: dict[str, Any], kind: TaskType) -> None:
@@ -139,8 +193,20 @@ def _check_limits(params: dict[str, Any], kind: TaskType) -> None:
 def create_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
     _refuse_unsupported(params)
     human = params["HumanTaskConfig"]
-    kind = _task_type(human)
+    kind = _task_type(dep, human)
     _check_limits(params, kind)
+    custom = kind.name == "custom"
+    if not custom and "LabelCategoryConfigS3Uri" not in params:
+        raise invalid(
+            "LabelCategoryConfigS3Uri is required: built-in task types take their labels from it"
+        )
+    template, assets = _ui_template(dep, human["UiConfig"])
+    if custom and template is None:
+        raise invalid(
+            f"{_UI}: a custom job needs its own template (UiTemplateS3Uri, or a "
+            "HumanTaskUiArn made by CreateHumanTaskUi)"
+        )
+    labels = params.get("LabelCategoryConfigS3Uri")
     s3_source = params["InputConfig"]["DataSource"]["S3DataSource"]
     request = JobRequest(
         name=params["LabelingJobName"],
@@ -150,7 +216,7 @@ def create_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, An
         output=_s3_uri(params["OutputConfig"]["S3OutputPath"], "OutputConfig.S3OutputPath"),
         task_type=kind.name,
         team=arns.workteam_name(human["WorkteamArn"], "HumanTaskConfig.WorkteamArn"),
-        label_config=_s3_uri(params["LabelCategoryConfigS3Uri"], "LabelCategoryConfigS3Uri"),
+        label_config=_s3_uri(labels, "LabelCategoryConfigS3Uri") if labels else None,
         workers_per_object=human["NumberOfHumanWorkersPerDataObject"],
         title=human["TaskTitle"],
         description=human["TaskDescription"],
@@ -158,10 +224,12 @@ def create_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, An
         task_time_limit=human["TaskTimeLimitInSeconds"],
         task_availability=human.get("TaskAvailabilityLifetimeInSeconds", DEFAULT_AVAILABILITY),
         max_concurrent_tasks=human.get("MaxConcurrentTaskCount", DEFAULT_CONCURRENT),
-        ui_template=_ui_template(dep, human["UiConfig"]),
+        ui_template=template,
+        template_assets=assets,
         options={
             **_stopping(params.get("StoppingConditions", {})),
             **_auto_label(dep, params, kind),
+            **(_hooks(dep, human) if custom else {}),
         },
         sagemaker_request=params,
     )
@@ -221,7 +289,7 @@ def _request_of(dep: Deployment, job: JobInfo) -> dict[str, Any]:
     human = {
         "WorkteamArn": arns.workteam_arn(dep.settings, job.team),
         "UiConfig": {"UiTemplateS3Uri": join(job.output_folder, "annotation-tool/template.liquid")},
-        "PreHumanTaskLambdaArn": arns.lambda_arn(dep.settings, "PRE", kind),
+        "PreHumanTaskLambdaArn": _lambda_of(dep, job, "pre_hook", "PRE", kind),
         "TaskTitle": job.title,
         "TaskDescription": job.description,
         "NumberOfHumanWorkersPerDataObject": job.workers_per_object,
@@ -229,7 +297,7 @@ def _request_of(dep: Deployment, job: JobInfo) -> dict[str, Any]:
         "TaskAvailabilityLifetimeInSeconds": job.task_availability,
         "MaxConcurrentTaskCount": job.max_concurrent_tasks,
         "AnnotationConsolidationConfig": {
-            "AnnotationConsolidationLambdaArn": arns.lambda_arn(dep.settings, "ACS", kind)
+            "AnnotationConsolidationLambdaArn": _lambda_of(dep, job, "post_hook", "ACS", kind)
         },
     }
     stored = job.options.get("sagemaker")
@@ -244,6 +312,19 @@ def _request_of(dep: Deployment, job: JobInfo) -> dict[str, Any]:
         "LabelCategoryConfigS3Uri": join(job.output_folder, "annotation-tool/data.json"),
         "HumanTaskConfig": human,
     }
+
+
+def _lambda_of(dep: Deployment, job: JobInfo, key: str, stage: str, kind: TaskType) -> str:
+    """The Lambda ARN a job's hook answers to: the built-in (PassThrough for a custom job
+    without that hook), the real function, or the registered hook's name."""
+    spec = job.options.get(key)
+    if spec is None:
+        return arns.lambda_arn(dep.settings, stage, kind)
+    if spec["kind"] == "lambda":
+        return str(spec["arn"])
+    # A hook given by file or URL (CLI, REST) answers to a name made from the job's.
+    name = spec["name"] if spec["kind"] == "registered" else f"{job.name}-{key.replace('_', '-')}"
+    return targets.hook_arn(dep, name)
 
 
 def _status_fields(dep: Deployment, job: JobInfo) -> dict[str, Any]:

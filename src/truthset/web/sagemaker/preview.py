@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from truthset import taskui
+from truthset import task_uis, taskui
 from truthset.deployment import Deployment
-from truthset.errors import Invalid
+from truthset.errors import Invalid, NotFound
 from truthset.web.sagemaker import arns
 from truthset.web.sagemaker.errors import invalid
 
@@ -17,7 +17,11 @@ def render_ui_template(dep: Deployment, params: dict[str, Any]) -> dict[str, Any
     if "UiTemplate" in params:
         template = params["UiTemplate"]["Content"]
     elif "HumanTaskUiArn" in params:
-        template = arns.task_type_of_ui(params["HumanTaskUiArn"], "HumanTaskUiArn").template()
+        name = arns.task_ui_name(params["HumanTaskUiArn"]) or ""
+        try:  # a template made with CreateHumanTaskUi, else a Ground Truth-owned UI
+            template = task_uis.get_task_ui(dep, name).template
+        except NotFound:
+            template = arns.task_type_of_ui(params["HumanTaskUiArn"], "HumanTaskUiArn").template()
     else:
         raise invalid("give UiTemplate.Content or HumanTaskUiArn")
     try:

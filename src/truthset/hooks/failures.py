@@ -1,0 +1,69 @@
+"""Bounded retries: a data object a hook failed on is tried again on the runner's next passes,
+and after `hook_attempts` failures it is failed for good (FailedNonRetryableError), with the
+reason in the job's failures file. The job never waits on it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+
+from truthset import output
+from truthset.db.tables import DataObject
+from truthset.deployment import Deployment
+
+log = logging.getLogger(__name__)
+
+_COUNT = (
+    update(DataObject)
+    .where(DataObject.job_id == bindparam("p_job"), DataObject.object_id == bindparam("p_object"))
+    .values(hook_attempts=DataObject.hook_attempts + 1)
+)
+_FAIL = (
+    update(DataObject)
+    .where(
+        DataObject.job_id == bindparam("p_job"),
+        DataObject.object_id == bindparam("p_object"),
+        DataObject.hook_attempts >= bindparam("p_max"),
+    )
+    .values(state="failed", failure_reason=bindparam("p_reason"), leased=0)
+)
+
+
+def record_failures(dep: Deployment, job: Any, failures: dict[int, str]) -> int:
+    """Counts one failed attempt per object; returns how many objects failed for good."""
+    if not failures:
+        return 0
+    attempts = dep.settings.hook_attempts
+    params = [
+        {
+            "p_job": job.id,
+            "p_object": object_id,
+            "p_max": attempts,
+            "p_reason": f"{reason} (after {attempts} attempts)"[:1024],
+        }
+        for object_id, reason in failures.items()
+    ]
+    with dep.db.write() as conn:
+        conn.execute(_COUNT, [{"p_job": p["p_job"], "p_object": p["p_object"]} for p in params])
+        failed = sum(conn.execute(_FAIL, [p]).rowcount for p in params)
+    first = next(iter(failures.items()))
+    log.warning(
+        "job %s: a hook failed on %d objects (object %s: %s)", job.name, len(failures), *first
+    )
+    if failed:
+        output.write_failures(dep, job)
+    return failed
+
+
+def failed_objects(dep: Deployment, job_id: int, limit: int = 10) -> list[tuple[int, str]]:
+    """(object id, reason) of the first failed objects of a job, for describe and the console."""
+    with dep.db.read() as conn:
+        rows = conn.execute(
+            select(DataObject.object_id, DataObject.failure_reason)
+            .where(DataObject.job_id == job_id, DataObject.state == "failed")
+            .order_by(DataObject.object_id)
+            .limit(limit)
+        ).all()
+    return [(int(object_id), reason or "") for object_id, reason in rows]
