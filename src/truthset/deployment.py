@@ -99,7 +99,7 @@ def open_deployment(
     passwords.use_fast_hashing(settings.fast_password_hashing)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secret_key = settings.ensure_secret_key()
-    db = Database(settings.resolved_database_url)
+    db = Database(settings.resolved_database_url, settings.sqlite_synchronous)
     if migrate:
         upgrade(db.engine)
     return Deployment(

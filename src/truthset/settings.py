@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy database URL; empty means SQLite at <data_dir>/truthset.db (WAL mode). "
         "PostgreSQL: postgresql+psycopg://user:password@host/dbname.",
     )
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        "NORMAL",
+        description="SQLite's synchronous mode: NORMAL survives a killed process but a power loss "
+        "can drop the last commits; FULL also survives power loss, at a cost per commit.",
+    )
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8080, description="Port the server listens on.")
     public_base_url: str = Field(

@@ -12,10 +12,10 @@ from sqlalchemy import Connection, Engine, create_engine, event
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, sqlite_synchronous: str = "NORMAL") -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self.engine = _make_engine(url)
+        self.engine = _make_engine(url, sqlite_synchronous)
         # SQLite has one writer at a time. Queueing writers on a lock here is much cheaper than
         # letting them spin in SQLite's busy handler; other processes still use busy_timeout.
         self._write_lock = threading.Lock() if self.is_sqlite else None
@@ -49,7 +49,7 @@ class Database:
         self.engine.dispose()
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, sqlite_synchronous: str) -> Engine:
     if not url.startswith("sqlite"):
         # A small pool: request threads queue for a connection instead of opening more. On two
         # cores 8 backends served dispatch fastest (170 tasks/s against 115 with 10 + 20
@@ -65,9 +65,10 @@ def _make_engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is durable against a killed process (the WAL is on disk before commit returns
-        # to us); only a power loss can drop the last transactions.
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # NORMAL survives a killed process (a committed transaction is in the WAL file before
+        # commit returns) but a power loss or OS crash can drop the last commits; FULL also
+        # fsyncs the WAL at every commit (docs/deployment.md). The value comes from a Literal.
+        cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
