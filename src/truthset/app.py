@@ -17,6 +17,7 @@ from truthset.settings import Settings
 from truthset.web import (
     api,
     console,
+    console_results,
     console_templates,
     errors,
     media,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.include_router(oidc.router)
     app.include_router(portal.router)
     app.include_router(console_templates.router)
+    app.include_router(console_results.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(NetworkLimits, deployment=dep)

@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import select
 
 from truthset.consolidation import consolidate, encode_answers, encode_gold, krippendorff_alpha
+from truthset.consolidation.result import Result
 from truthset.db.tables import Annotation, DataObject, Job, User
 from truthset.deployment import Deployment
 from truthset.errors import NotFound
@@ -155,7 +156,9 @@ def _right(row: _Row, names: list[str], single: bool, custom: bool = False) -> b
     return row.code == ",".join(str(k) for k in truth)
 
 
-def _model_figures(rows: list[_Row], names: list[str]) -> tuple[dict[str, float], float | None]:
+def _fit(rows: list[_Row], names: list[str]) -> Result:
+    """The job's consolidation model over every answer: item and label ids are object ids and
+    class indices."""
     usable = [r for r in rows if r.code is not None]
     answers = encode_answers(
         [r.object_id for r in usable],
@@ -164,7 +167,34 @@ def _model_figures(rows: list[_Row], names: list[str]) -> tuple[dict[str, float]
         classes=list(range(len(names))),
     )
     known = {r.object_id: names.index(r.gold) for r in usable if r.gold in names}
-    result = consolidate(answers, gold=encode_gold(answers, known) if known else None)
+    return consolidate(answers, gold=encode_gold(answers, known) if known else None)
+
+
+@dataclass(frozen=True)
+class JobModel:
+    """A single-label job's fitted model, for pictures and posteriors; None without answers."""
+
+    names: list[str]
+    result: Result | None
+    emails: dict[str, str]  # worker id -> e-mail
+
+
+def job_model(dep: Deployment, name: str) -> JobModel:
+    with dep.db.read() as conn:
+        job = conn.execute(select(Job.__table__).where(Job.name_key == name.lower())).first()
+    if job is None:
+        raise NotFound(f"no labeling job named {name!r}")
+    names = [entry["label"] for entry in json.loads(job.label_config)["labels"]]
+    if not isinstance(task_type(job.task_type), SingleLabel):
+        return JobModel(names, None, {})
+    rows = [r for r in _rows(dep, job) if r.code is not None]
+    emails = {r.worker_id: r.email for r in rows}
+    return JobModel(names, _fit(rows, names) if rows else None, emails)
+
+
+def _model_figures(rows: list[_Row], names: list[str]) -> tuple[dict[str, float], float | None]:
+    result = _fit(rows, names)
+    answers = result.answers
     estimated = {
         str(worker): float(value)
         for worker, value in zip(answers.worker_ids, result.worker_accuracy, strict=True)

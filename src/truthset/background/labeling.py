@@ -211,7 +211,11 @@ def consolidation_context(dep: Deployment, job: Any, now: datetime) -> Consolida
 
 _STORE_LABEL = (
     update(DataObject)
-    .where(DataObject.job_id == bindparam("p_job"), DataObject.object_id == bindparam("p_object"))
+    .where(
+        DataObject.job_id == bindparam("p_job"),
+        DataObject.object_id == bindparam("p_object"),
+        DataObject.overridden.is_(False),  # an admin's label stays
+    )
     .values(
         state=bindparam("p_state"),
         label=bindparam("p_label"),

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -229,6 +230,8 @@ class DataObject(Base):
     # the manifest line; and how often a hook failed on this object (retries are bounded).
     task_input: Mapped[str | None] = mapped_column(Text)
     hook_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # An admin chose the label (results explorer): consolidation leaves it alone.
+    overridden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (
         Index("ix_data_objects_job_state", "job_id", "state", "priority", "object_id"),
     )
