@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TextIO
 
-from liquid import Environment, is_undefined
+from liquid import Environment, RenderContext, is_undefined
+from liquid.builtin.output import Output, OutputNode
 from liquid.exceptions import LiquidError
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from truthset.errors import Invalid
 
@@ -35,6 +36,7 @@ _AWS_STYLESHEET = re.compile(
 _RELATIVE_REF = re.compile(r"""\b(?:src|href)\s*=\s*["']([A-Za-z0-9_][A-Za-z0-9_./-]*)["']""")
 _FORM = re.compile(r"<crowd-form\b", re.IGNORECASE)
 _CROWD_ELEMENT = re.compile(r"<crowd-[a-z]", re.IGNORECASE)
+_OWN_FORM = re.compile(r"<crowd-entity-annotation\b", re.IGNORECASE)
 _BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 MAX_TEMPLATE_CHARS = 128_000
 MAX_ASSETS = 50
@@ -57,8 +59,28 @@ def _to_json(value: Any) -> str:
     return json.dumps(None if is_undefined(value) else value, ensure_ascii=False, default=str)
 
 
+class _JsonOutputNode(OutputNode):
+    """`{{ value }}` of an object, or of a list holding objects, prints JSON: the A2I samples
+    write `initial-value="{{ task.input.selectedAiServiceResponse.blocks }}"` and AWS's element
+    parses that attribute as JSON. Strings, numbers and lists of them print as Liquid does."""
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        value = self.expression.evaluate(context)
+        if isinstance(value, dict) or (
+            isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)
+        ):
+            text = json.dumps(value, ensure_ascii=False)
+            return buffer.write(str(escape(text)) if context.autoescape else text)
+        return super().render_to_output(context, buffer)
+
+
+class _JsonOutput(Output):
+    node_class = _JsonOutputNode
+
+
 def _environment(sign: Callable[[str], str]) -> Environment:
     env = Environment(autoescape=True)
+    env.add_tag(_JsonOutput)
     env.filters["to_json"] = _to_json
     env.filters["skip_autoescape"] = lambda value: Markup("" if is_undefined(value) else str(value))
     env.filters["grant_read_access"] = lambda value: (
@@ -117,8 +139,9 @@ def render(
 def _wrap_in_form(html: str) -> str:
     """Ground Truth's annotation elements submit without a crowd-form around them (gallery
     templates such as named-entity-recognition have none); ours deliver answers through one,
-    so a template without it gets one around its body."""
-    if _FORM.search(html) or not _CROWD_ELEMENT.search(html):
+    so a template without it gets one around its body. crowd-entity-annotation brings its own,
+    in its shadow root, as AWS's does: templates reach into it to add questions."""
+    if _FORM.search(html) or not _CROWD_ELEMENT.search(html) or _OWN_FORM.search(html):
         return html
     body = _BODY.search(html)
     if body is None:

@@ -111,14 +111,14 @@ def test_badge_sits_on_the_corner_of_its_target(crowd_page: CrowdPage) -> None:
 
 def test_toast_shows_for_its_duration(crowd_page: CrowdPage) -> None:
     page = crowd_page(
-        """<crowd-form><crowd-toast id="a" duration="400" opened>Saved for 0.4 seconds
+        """<crowd-form><crowd-toast id="a" duration="2500" opened>Saved for 2.5 seconds
           </crowd-toast><crowd-toast id="b" text="From the text attribute"></crowd-toast>
           </crowd-form>"""
     )
     first = page.locator("#a")
     expect(first.get_by_role("status")).to_be_visible()
-    expect(page.get_by_text("Saved for 0.4 seconds")).to_be_visible()
-    expect(first).to_be_hidden(timeout=3000)
+    expect(page.get_by_text("Saved for 2.5 seconds")).to_be_visible()
+    expect(first).to_be_hidden(timeout=15_000)
     page.evaluate("document.getElementById('b').show()")
     second = page.locator("#b").get_by_role("status")
     expect(second).to_contain_text("From the text attribute")

@@ -5,6 +5,8 @@ template's own files served from the deployment."""
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -33,6 +35,23 @@ def test_missing_values_render_as_ground_truth_renders_them() -> None:
     assert '<img src="">' in html
     assert "assets.crowd.aws" not in html
     assert html.count('<script type="module" src="/static/crowd/crowd-html-elements.js">') == 1
+
+
+def test_objects_and_lists_of_objects_print_as_json() -> None:
+    # The A2I Textract sample: initial-value="{{ task.input.selectedAiServiceResponse.blocks }}",
+    # which AWS's element parses as JSON.
+    blocks = [{"BlockType": "LINE", "Text": "Total <b>"}, {"BlockType": "WORD", "Id": "a'b"}]
+    html = taskui.render(
+        '<crowd-form><x-el initial-value="{{ task.input.r.blocks }}" data-o="{{ task.input.r }}">'
+        "{{ task.input.words }}</x-el></crowd-form>",
+        {"r": {"blocks": blocks}, "words": ["a", "b"]},
+        lambda uri: uri,
+    )
+    found = re.search(r'initial-value="([^"]*)" data-o="([^"]*)">(\w*)<', html)
+    assert found is not None
+    assert json.loads(unescape(found.group(1))) == blocks
+    assert json.loads(unescape(found.group(2))) == {"blocks": blocks}
+    assert found.group(3) == "ab"  # a list of strings prints as Liquid joins it
 
 
 def test_the_frame_allows_the_jobs_origins_and_serves_its_own_files(
