@@ -70,9 +70,14 @@ def _data_object(line: dict[str, Any]) -> dict[str, str]:
 
 
 def write_worker_responses(
-    dep: Deployment, job: Any, objects: list[ObjectAnswers], now: datetime
+    dep: Deployment,
+    job: Any,
+    objects: list[ObjectAnswers],
+    now: datetime,
+    models: frozenset[str] = frozenset(),
 ) -> None:
-    """annotations/worker-response/iteration-1/<object id>/<timestamp>.json per object."""
+    """annotations/worker-response/iteration-1/<object id>/<timestamp>.json per object. A model
+    worker's answer (worker id in `models`) says so in its identity data."""
     folder = join(job_folder(job), "annotations/worker-response", ITERATION)
     for obj in objects:
         answers = [
@@ -86,7 +91,9 @@ def write_worker_responses(
                 "workerId": answer.worker_id,
                 "workerMetadata": {
                     "identityData": {
-                        "identityProviderType": "truthset",
+                        "identityProviderType": (
+                            "truthset-model" if answer.worker_id in models else "truthset"
+                        ),
                         "issuer": dep.settings.base_url,
                         "sub": answer.worker_id,
                     }

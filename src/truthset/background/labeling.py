@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 
 from truthset import output
+from truthset.background.model_workers import model_worker_ids
 from truthset.db.tables import Annotation, DataObject, Job, User
 from truthset.deployment import Deployment
 from truthset.hooks.failures import record_failures
@@ -104,7 +105,10 @@ def _consolidate_batch(dep: Deployment, job: Any, size: int) -> bool:
         )
         labels = _new_or_changed(dep, job.id, labels, {obj.object_id for obj in objects})
     batch = {obj.object_id for obj in objects}
-    output.write_worker_responses(dep, job, objects, now)
+    models = frozenset(model_worker_ids(dep, job))
+    if models:
+        labels = [_machine_only(job, label, objects, models) for label in labels]
+    output.write_worker_responses(dep, job, objects, now, models)
     in_batch = [label for label in labels if label.object_id in batch]
     if run.request_name is not None:  # a post-annotation hook was given the request already
         output.write_consolidation_response(dep, job, run.request_name, in_batch)
@@ -129,6 +133,21 @@ def _consolidate_batch(dep: Deployment, job: Any, size: int) -> bool:
     # Objects a hook failed on stay answered for the next pass (bounded, then failed).
     record_failures(dep, job, run.failures)
     return len(rows) == size and not run.failures
+
+
+def _machine_only(
+    job: Any, label: ObjectLabel, objects: list[ObjectAnswers], models: frozenset[str]
+) -> ObjectLabel:
+    """`human-annotated` stays "yes" only when a person answered: a label made from model
+    workers' answers alone says "no", as a machine label does."""
+    answers = next((o.answers for o in objects if o.object_id == label.object_id), None)
+    if not answers or any(a.worker_id not in models for a in answers):
+        return label
+    key = f"{job.label_attribute_name}-metadata"
+    meta = label.content.get(key)
+    if not isinstance(meta, dict):
+        return label
+    return replace(label, content={**label.content, key: {**meta, "human-annotated": "no"}})
 
 
 def _comparable(content: dict[str, Any]) -> str:

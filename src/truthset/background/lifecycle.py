@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, exists, select, update
 
 from truthset import output
-from truthset.background import autolabeling, prehooks
+from truthset.background import autolabeling, model_workers, prehooks
 from truthset.background.labeling import consolidate_answered
-from truthset.db.tables import DataObject, Job, Task
+from truthset.db.tables import DataObject, Job, Task, TeamMember, User
 from truthset.deployment import Deployment
 from truthset.dispatch import close_object, expire_leases
 from truthset.errors import StorageError
@@ -51,6 +51,13 @@ def needs_work(dep: Deployment, job_id: int, now: datetime) -> bool:
             exists().where(objects, DataObject.state == "open", DataObject.opened_at <= cutoff),
             exists().where(Task.job_id == job_id, Task.status == "leased", Task.expires_at <= now),
             ~has_objects_in(job_id, UNFINISHED),
+            # A model worker of the team may have work: open objects it has not answered.
+            exists().where(
+                TeamMember.team_id == job.team_id,
+                TeamMember.user_id == User.id,
+                User.model_hook.is_not(None),
+            )
+            & has_objects_in(job_id, ("open", "queued")),
         ]
         return any(conn.scalar(select(check)) for check in checks)
 
@@ -75,6 +82,7 @@ def step_job(dep: Deployment, job_id: int, owner: str, schedule: OutputSchedule)
     consolidate_answered(dep, job, force=job.status == "Stopping" or not out_with_workers)
     if job.status == "InProgress":
         prehooks.step(dep, job)
+        model_workers.step(dep, job)
         autolabeling.step(dep, job)
         _apply_stopping_conditions(dep, job)
     _finish_or_write(dep, job_id, schedule, job.status)

@@ -11,6 +11,7 @@ from rich.table import Table
 from truthset import workforce
 from truthset.cli.context import deployment, out, read_secret_stdin
 from truthset.identity import accesskeys, resets
+from truthset.workforce import models
 
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
@@ -158,6 +159,22 @@ def worker_create(
     password = read_secret_stdin() if password_stdin else None
     for user, generated in workforce.create_workers(deployment(ctx), emails, team_name, password):
         out.print(f"{user.email}\t{generated}" if generated else f"{user.email}\tcreated")
+
+
+@worker_app.command("model")
+def worker_model(
+    ctx: typer.Context,
+    name: str,
+    team_name: Annotated[str, typer.Option("--team", help="Team to join.")],
+    hook: Annotated[
+        str,
+        typer.Option("--hook", help="What answers: a Python file, an http(s) URL or a Lambda ARN."),
+    ],
+) -> None:
+    """Create a model worker: a member of the team that answers tasks through a hook, from
+    the background runner; its answers are weighed by the accuracy the job measures."""
+    user = models.create_model_worker(deployment(ctx), name, team_name, hook)
+    out.print(f"model worker {name} ({user.email}) joined {team_name}")
 
 
 @worker_app.command("disable")

@@ -48,6 +48,9 @@ class User(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     # "<issuer> <sub>" of the identity provider account that signs in as this user.
     oidc_subject: Mapped[str | None] = mapped_column(String(600), unique=True)
+    # A model worker (a member of work teams that is a hook, not a person): the hook as a job
+    # option stores one (hooks/targets.py). Null for people.
+    model_hook: Mapped[str | None] = mapped_column(Text)
 
 
 class Team(Base):

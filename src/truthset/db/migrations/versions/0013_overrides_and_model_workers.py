@@ -1,4 +1,4 @@
-"""results explorer: labels an admin chose, which consolidation leaves alone
+"""results explorer: labels an admin chose, which consolidation leaves alone; model workers
 
 Revision ID: 0013
 Revises: 0005
@@ -22,8 +22,11 @@ def upgrade() -> None:
         "data_objects",
         sa.Column("overridden", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
+    op.add_column("users", sa.Column("model_hook", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("data_objects", schema=None) as batch_op:
         batch_op.drop_column("overridden")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("model_hook")
