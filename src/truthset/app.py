@@ -17,6 +17,7 @@ from truthset.settings import Settings
 from truthset.web import (
     api,
     console,
+    console_audit,
     console_templates,
     errors,
     media,
@@ -27,6 +28,7 @@ from truthset.web import (
     task_assets,
 )
 from truthset.web.network import NetworkLimits
+from truthset.web.requests import RequestContext
 
 STATIC = Path(__file__).parent / "web" / "static"
 PAGE_POLICY = (
@@ -71,10 +73,12 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.include_router(oidc.router)
     app.include_router(portal.router)
     app.include_router(console_templates.router)
+    app.include_router(console_audit.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(NetworkLimits, deployment=dep)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestContext, deployment=dep)
     return app
 
 

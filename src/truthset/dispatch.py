@@ -17,6 +17,8 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, and_, case, exists, func, select, update
 
+from truthset import audit
+from truthset.audit.trail import values as audit_values
 from truthset.db import dispatch_postgres
 from truthset.db import dispatch_queries as q
 from truthset.db.tables import DataObject, Job, Task
@@ -383,6 +385,9 @@ def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) ->
             },
         )
         conn.execute(q.end_task, {"p_task": task.id, "p_status": "submitted", "p_now": now})
+        audit.record(
+            conn, dep, "task.answered", **_audited(user, job.name, task.object_id, task.id)
+        )
         counted = conn.execute(
             q.count_answer, {"p_job": task.job_id, "p_object": task.object_id}
         ).one()
@@ -432,6 +437,7 @@ def _answer_postgres(dep: Deployment, user: UserInfo, task_id: int, answer: Any)
         if getattr(kind, "validate_answer_for_object", None) is not None:
             return False
         content = kind.validate_answer(job.spec, answer)
+        entry = audit_values(dep, "task.answered", **_audited(user, job.name, None, task_id))
         row = dispatch_postgres.answer(
             conn,
             task_id,
@@ -441,6 +447,7 @@ def _answer_postgres(dep: Deployment, user: UserInfo, task_id: int, answer: Any)
             json.dumps(content),
             kind.answer_code(job.spec, content),
             now,
+            entry,
         )
     if row is None or not row.stored:
         _check_answerable(row, user, task_id, now)
@@ -501,11 +508,28 @@ def close_unreadable(dep: Deployment, task_id: int, reason: str) -> None:
     dep.wake.set()
 
 
+def _audited(user: UserInfo, job: str, object_id: int | None, task_id: int) -> dict[str, Any]:
+    return {
+        "actor": user.email,
+        "actor_id": user.id,
+        "job": job,
+        "object_id": object_id,
+        "detail": {"task": task_id},
+    }
+
+
 def _give_back(dep: Deployment, user: UserInfo, task_id: int, status: str) -> None:
     now = dep.clock.now()
     with dep.db.write() as conn:
         task = _own_leased_task(conn, dep, user, task_id)
         conn.execute(update(Task).where(Task.id == task.id).values(status=status, ended_at=now))
+        job = job_record(dep, conn, job_id=task.job_id)
+        audit.record(
+            conn,
+            dep,
+            f"task.{status}",
+            **_audited(user, job.name if job else "", task.object_id, task.id),
+        )
         declined = 1 if status == "declined" else 0
         row = conn.execute(
             update(DataObject)

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from truthset import manifests
+from truthset import audit, manifests
 from truthset.background import leases
 from truthset.db.tables import DataObject, Job, Team
 from truthset.deployment import Deployment
@@ -211,7 +211,10 @@ def _insert_job(
     }
     try:
         with dep.db.write() as conn:
-            return int(conn.execute(insert(Job).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+            job_id = int(conn.execute(insert(Job).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+            detail = {"team": request.team, "manifest": request.manifest, "task_type": kind.name}
+            audit.record(conn, dep, "job.created", job=request.name, detail=detail)
+            return job_id
     except IntegrityError:
         raise Conflict(f"a labeling job named {request.name!r} already exists") from None
 
@@ -396,6 +399,7 @@ def stop_job(dep: Deployment, name: str) -> JobInfo:
             .where(Job.id == row.id)
             .values(status="Stopping", updated_at=dep.clock.now())
         )
+        audit.record(conn, dep, "job.stopped", job=name)
     dep.wake.set()
     return describe_job(dep, name)
 

@@ -17,6 +17,7 @@ import time
 
 from sqlalchemy import select
 
+from truthset.audit import chain
 from truthset.background import leases
 from truthset.background.lifecycle import OutputSchedule, needs_work, step_job
 from truthset.db.tables import Job
@@ -74,6 +75,10 @@ class Runner:
                 run_job(self.dep, job_id, self.owner, self._schedule)
         if self.dep.throttle.due("forget-failures", now, 60):
             forget_old_failures(self.dep, now)
+        # Entries join the chain (and the JSON-lines stream) within a pass of being written.
+        chain.seal(self.dep)
+        if self.dep.throttle.due("audit-retention", now, 3600):
+            chain.prune(self.dep)
 
 
 def run_job(

@@ -337,3 +337,41 @@ class HumanTaskUi(Base):
     name_key: Mapped[str] = mapped_column(String(63), unique=True)
     template: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """One line of the audit trail (audit/). Written by one INSERT beside the action it records;
+    `seq`, `prev_hash` and `hash` are filled once, by the sealer (audit/chain.py), in seq order."""
+
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    # The signed-in person's e-mail address, or "system" / "cli" for work nobody signed in for.
+    actor: Mapped[str] = mapped_column(String(320))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(64))
+    job: Mapped[str | None] = mapped_column(String(63))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    address: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    # Position in the chain; NULL until sealed.
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        Index("ix_audit_entries_at", "at"),
+        Index("ix_audit_entries_action", "action"),
+        Index("ix_audit_entries_actor", "actor"),
+        Index("ix_audit_entries_job", "job"),
+    )
+
+
+class AuditAnchor(Base):
+    """Where the chain starts after retention pruned older entries: the last pruned seq and hash."""
+
+    __tablename__ = "audit_anchor"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    pruned_at: Mapped[datetime] = mapped_column(DateTime)

@@ -60,15 +60,20 @@ class NetworkLimits:
         return networks(tuple(self.dep.settings.admin_cidrs), "TRUTHSET_ADMIN_CIDRS")
 
     def _address(self, scope: Scope) -> str:
-        peer = scope["client"][0] if scope.get("client") else ""
-        forwarded = None
-        for name, value in scope.get("headers", []):
-            if name == b"x-forwarded-for":
-                # Several headers count as one list, in order (RFC 9110 5.3).
-                text = value.decode("latin-1")
-                forwarded = f"{forwarded}, {text}" if forwarded else text
-        proxies = networks(tuple(self.dep.settings.trusted_proxies), "TRUTHSET_TRUSTED_PROXIES")
-        return client_address(peer, forwarded, proxies)
+        return caller_address(self.dep, scope)
+
+
+def caller_address(dep: Deployment, scope: Scope) -> str:
+    """The caller's address: the socket's peer, or the client a trusted proxy names."""
+    peer = scope["client"][0] if scope.get("client") else ""
+    forwarded = None
+    for name, value in scope.get("headers", []):
+        if name == b"x-forwarded-for":
+            # Several headers count as one list, in order (RFC 9110 5.3).
+            text = value.decode("latin-1")
+            forwarded = f"{forwarded}, {text}" if forwarded else text
+    proxies = networks(tuple(dep.settings.trusted_proxies), "TRUTHSET_TRUSTED_PROXIES")
+    return client_address(peer, forwarded, proxies)
 
 
 async def _refuse(scope: Scope, send: Send, kind: str, address: str) -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, insert, select, update
 
+from truthset import audit
 from truthset.db.tables import Invitation, User
 from truthset.deployment import Deployment
 from truthset.errors import Invalid, NotFound
@@ -47,6 +48,7 @@ def invite(dep: Deployment, team: str, emails: list[str]) -> list[InvitationResu
             add_member(conn, dep, found, user_id)
             url = _new_invitation(conn, dep, user_id, found) if status == "invited" else None
             pending.append((email, url, status))
+        audit.record(conn, dep, "team.invited", detail={"team": team, "workers": normalized})
     return [_deliver_invitation(dep, team, email, url, status) for email, url, status in pending]
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from truthset import audit
 from truthset.db.tables import Job, Team, TeamGroup, TeamMember, User
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, NotFound
@@ -66,6 +67,7 @@ def create_team(dep: Deployment, name: str, description: str = "") -> TeamInfo:
                 updated_at=now,
             )
         )
+        audit.record(conn, dep, "team.created", detail={"team": name})
     return TeamInfo(name, description, 0, now, now)
 
 
@@ -78,6 +80,7 @@ def update_team(dep: Deployment, name: str, description: str) -> None:
             .where(Team.id == found)
             .values(description=description, updated_at=dep.clock.now())
         )
+        audit.record(conn, dep, "team.updated", detail={"team": name, "description": description})
 
 
 def add_members_of(dep: Deployment, team: str, sources: list[str]) -> int:
@@ -94,6 +97,12 @@ def add_members_of(dep: Deployment, team: str, sources: list[str]) -> int:
             add_member(conn, dep, target, user_id)
         if new:
             conn.execute(update(Team).where(Team.id == target).values(updated_at=dep.clock.now()))
+        audit.record(
+            conn,
+            dep,
+            "team.members_added",
+            detail={"team": team, "from": sources, "added": len(new)},
+        )
     return len(new)
 
 
@@ -157,6 +166,7 @@ def delete_team(dep: Deployment, name: str) -> None:
             )
         else:
             conn.execute(delete(Team).where(Team.id == found))
+        audit.record(conn, dep, "team.deleted", detail={"team": name})
     dep.memberships.clear()
 
 
@@ -191,6 +201,7 @@ def remove_member(dep: Deployment, team: str, email: str) -> None:
         if user is None:
             raise NotFound(f"no user {email}")
         drop_member(conn, dep, found, user.id)
+        audit.record(conn, dep, "team.member_removed", detail={"team": team, "worker": email})
 
 
 def team_ids_of(conn: Connection, user_id: int) -> list[int]:
@@ -239,6 +250,7 @@ def set_team_groups(dep: Deployment, name: str, groups: Iterable[str]) -> list[s
                 ],
             )
         conn.execute(update(Team).where(Team.id == found).values(updated_at=dep.clock.now()))
+        audit.record(conn, dep, "team.groups_set", detail={"team": name, "groups": chosen})
     return chosen
 
 

@@ -1,0 +1,57 @@
+"""audit trail: entries (hash-chained by seq) and the anchor kept after pruning
+
+Revision ID: 0007
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "audit_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("actor", sa.String(length=320), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("job", sa.String(length=63), nullable=True),
+        sa.Column("object_id", sa.Integer(), nullable=True),
+        sa.Column("address", sa.String(length=64), nullable=True),
+        sa.Column("request_id", sa.String(length=64), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=True),
+        sa.Column("prev_hash", sa.String(length=64), nullable=True),
+        sa.Column("hash", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entries")),
+        sa.UniqueConstraint("seq", name=op.f("uq_audit_entries_seq")),
+    )
+    op.create_index("ix_audit_entries_at", "audit_entries", ["at"], unique=False)
+    op.create_index("ix_audit_entries_action", "audit_entries", ["action"], unique=False)
+    op.create_index("ix_audit_entries_actor", "audit_entries", ["actor"], unique=False)
+    op.create_index("ix_audit_entries_job", "audit_entries", ["job"], unique=False)
+    op.create_table(
+        "audit_anchor",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("pruned_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_anchor")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("audit_anchor")
+    op.drop_index("ix_audit_entries_job", table_name="audit_entries")
+    op.drop_index("ix_audit_entries_actor", table_name="audit_entries")
+    op.drop_index("ix_audit_entries_action", table_name="audit_entries")
+    op.drop_index("ix_audit_entries_at", table_name="audit_entries")
+    op.drop_table("audit_entries")
