@@ -22,6 +22,7 @@ from truthset.web import (
     errors,
     media,
     oidc,
+    operations,
     pages,
     portal,
     sagemaker,
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.state.deployment = dep
     app.state.runner = runner
     errors.install(app, pages.TEMPLATES)
+    app.include_router(operations.router)
     app.include_router(api.router)
     app.include_router(media.router)
     app.include_router(task_assets.router)

@@ -25,6 +25,7 @@ from truthset.db.tables import DataObject, Job, Task
 from truthset.deployment import Deployment
 from truthset.errors import Gone, NotFound, NotReady
 from truthset.jobs import JobRecord, job_record
+from truthset.operations.metrics import ANSWERS, LEASES
 from truthset.tasktypes.registry import task_type
 from truthset.workforce import UserInfo, cached_team_ids, team_ids_of
 
@@ -133,9 +134,12 @@ def next_task(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | No
     Raises NotReady while the job is still storing its objects."""
     for _ in range(3):
         try:
-            return _lease_next(dep, user, job_name)
+            leased = _lease_next(dep, user, job_name)
         except _WindowFilled:
             continue  # rolled back; the next try sees the window full and leases elsewhere
+        if leased is not None:
+            LEASES.inc()
+        return leased
     return None
 
 
@@ -361,6 +365,7 @@ def task_context(dep: Deployment, user: UserInfo, task_id: int) -> tuple[Any, An
 def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) -> None:
     """Stores a worker's answer; returns only after it is committed."""
     if not dep.db.is_sqlite and _answer_postgres(dep, user, task_id, answer):
+        ANSWERS.inc()
         return
     now = dep.clock.now()
     closed = False
@@ -394,6 +399,7 @@ def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) ->
         if counted.answers >= job.workers_per_object and counted.state == "open":
             close_object(conn, task.job_id, task.object_id, "answered")
             closed = True
+    ANSWERS.inc()
     if closed:
         dep.wake.set()
 

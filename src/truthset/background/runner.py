@@ -15,12 +15,12 @@ import os
 import threading
 import time
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from truthset.audit import chain
 from truthset.background import leases
 from truthset.background.lifecycle import OutputSchedule, needs_work, step_job
-from truthset.db.tables import Job
+from truthset.db.tables import Job, RunnerHeartbeat
 from truthset.deployment import Deployment, open_deployment
 from truthset.jobs import ACTIVE
 from truthset.settings import Settings
@@ -79,6 +79,18 @@ class Runner:
         chain.seal(self.dep)
         if self.dep.throttle.due("audit-retention", now, 3600):
             chain.prune(self.dep)
+        heartbeat(self.dep, self.owner)
+
+
+def heartbeat(dep: Deployment, owner: str) -> None:
+    """Notes that this runner finished a pass (the truthset_runner_lag_seconds metric)."""
+    now = dep.clock.now()
+    with dep.db.write() as conn:
+        moved = conn.execute(
+            update(RunnerHeartbeat).where(RunnerHeartbeat.owner == owner).values(beat_at=now)
+        )
+        if moved.rowcount == 0:
+            conn.execute(insert(RunnerHeartbeat).values(owner=owner, beat_at=now))
 
 
 def run_job(

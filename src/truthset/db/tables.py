@@ -375,3 +375,11 @@ class AuditAnchor(Base):
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
     pruned_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RunnerHeartbeat(Base):
+    """When each background runner last finished a pass (the runner-lag metric reads it)."""
+
+    __tablename__ = "runner_heartbeats"
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(DateTime)

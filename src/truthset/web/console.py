@@ -13,6 +13,7 @@ from truthset.background import autolabeling
 from truthset.errors import NotFound, TruthsetError
 from truthset.hooks.failures import failed_objects
 from truthset.labels import labels_from_list
+from truthset.operations.activity import job_activity
 from truthset.tasktypes.registry import TASK_TYPES
 from truthset.web.pages import CsrfChecked, render
 from truthset.web.security import AdminUser, DeploymentDep
@@ -124,6 +125,7 @@ def job_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep
         "job": job,
         "iterations": autolabeling.iterations(dep, job.id),
         "failures": failed_objects(dep, job.id) if job.counters.failed else [],
+        "activity": job_activity(dep, name),
     }
     return render(request, "console/job.html", context, user=admin)
 

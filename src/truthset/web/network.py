@@ -27,7 +27,11 @@ def zone(method: str, path: str) -> str | None:
     """Which list governs the path: worker, admin, or None (sign-in pages, static files)."""
     if path.startswith(WORKER_PATHS):
         return "worker"
-    if path.startswith("/console") or (path.startswith("/api/v1/") and path not in OPEN_API_PATHS):
+    if (
+        path == "/metrics"
+        or path.startswith("/console")
+        or (path.startswith("/api/v1/") and path not in OPEN_API_PATHS)
+    ):
         return "admin"
     if method == "POST" and path in ("/", "/sagemaker", "/sagemaker/"):
         return "admin"  # the SageMaker-compatible API

@@ -202,3 +202,27 @@ class JobQualityOut(BaseModel):
     job: str
     alpha: float | None = Field(description="Krippendorff's alpha (nominal) over the job's answers")
     workers: list[WorkerQualityOut]
+
+
+class ActivityOut(BaseModel):
+    """Ground Truth's CloudWatch worker metrics (AWS/SageMaker/Workteam) for one job."""
+
+    TasksAccepted: int
+    TasksSubmitted: int
+    TasksDeclined: int
+    TasksReturned: int = Field(description="Given back by the worker (released)")
+    TasksExpired: int = Field(description="Leases that ran out before an answer")
+    TimeSpent: float = Field(description="Seconds from lease to answer over submitted tasks")
+    MeanTimePerTask: float | None
+
+
+class WorkerActivityOut(ActivityOut):
+    worker_id: str
+    email: str
+
+
+class JobActivityOut(BaseModel):
+    job: str
+    ActiveWorkers: int = Field(description="Workers who submitted at least one task")
+    totals: ActivityOut
+    workers: list[WorkerActivityOut]

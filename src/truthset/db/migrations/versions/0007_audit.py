@@ -1,4 +1,5 @@
-"""audit trail: entries (hash-chained by seq) and the anchor kept after pruning
+"""audit trail: entries (hash-chained by seq) and the anchor kept after pruning; runner
+heartbeats (the runner-lag metric)
 
 Revision ID: 0007
 Revises: 0005
@@ -46,9 +47,16 @@ def upgrade() -> None:
         sa.Column("pruned_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_anchor")),
     )
+    op.create_table(
+        "runner_heartbeats",
+        sa.Column("owner", sa.String(length=64), nullable=False),
+        sa.Column("beat_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("owner", name=op.f("pk_runner_heartbeats")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("runner_heartbeats")
     op.drop_table("audit_anchor")
     op.drop_index("ix_audit_entries_job", table_name="audit_entries")
     op.drop_index("ix_audit_entries_actor", table_name="audit_entries")
