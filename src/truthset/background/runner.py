@@ -23,6 +23,7 @@ from truthset.background.lifecycle import OutputSchedule, needs_work, step_job
 from truthset.db.tables import Job, RunnerHeartbeat
 from truthset.deployment import Deployment, open_deployment
 from truthset.jobs import ACTIVE
+from truthset.notifications import delivery
 from truthset.settings import Settings
 from truthset.workforce import forget_old_failures
 
@@ -79,6 +80,8 @@ class Runner:
         chain.seal(self.dep)
         if self.dep.throttle.due("audit-retention", now, 3600):
             chain.prune(self.dep)
+        # Webhooks and e-mails wait in the outbox; sending them here keeps them out of requests.
+        delivery.deliver_due(self.dep)
         heartbeat(self.dep, self.owner)
 
 

@@ -47,6 +47,8 @@ class User(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     # "<issuer> <sub>" of the identity provider account that signs in as this user.
     oidc_subject: Mapped[str | None] = mapped_column(String(600), unique=True)
+    # The worker's choice: e-mail when a job with work for them starts (notifications/).
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Team(Base):
@@ -60,6 +62,9 @@ class Team(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     # Set when a team that ended jobs were sent to is deleted: the row stays for those jobs.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Ground Truth's NotificationConfiguration.NotificationTopicArn; set: members are e-mailed
+    # when a job with work for them starts ("smtp" when set through the REST API).
+    notification_topic: Mapped[str | None] = mapped_column(String(256))
 
 
 class TeamGroup(Base):
@@ -383,3 +388,23 @@ class RunnerHeartbeat(Base):
     __tablename__ = "runner_heartbeats"
     owner: Mapped[str] = mapped_column(String(64), primary_key=True)
     beat_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OutboxMessage(Base):
+    """A notification to deliver (webhook POST or e-mail), written in the transaction of the
+    change it tells of and delivered by the background runner with retries (notifications/)."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # webhook | email
+    event: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[int | None] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(2048))  # URL or e-mail address
+    payload: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|delivered|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(1024))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_at"),)

@@ -19,7 +19,7 @@ from truthset.identity import config
 from truthset.identity.network import Network, client_address, inside
 from truthset.web.security import networks
 
-WORKER_PATHS = ("/portal", "/api/v1/worker/", "/media/")
+WORKER_PATHS = ("/portal", "/api/v1/worker/", "/api/v1/me/", "/media/")
 OPEN_API_PATHS = ("/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/openapi.json")
 
 

@@ -29,6 +29,15 @@ class UserOut(BaseModel):
 class TeamIn(BaseModel):
     name: str = Field(description="1-63 letters, digits and hyphens; unique ignoring case")
     description: str = ""
+    notify_workers: bool = Field(
+        False, description="E-mail the members when a job with work for them starts"
+    )
+
+
+class NotificationsIn(BaseModel):
+    email_on_new_work: bool = Field(
+        description="E-mail me when a job of my teams starts (teams that notify)"
+    )
 
 
 class TeamOut(BaseModel):

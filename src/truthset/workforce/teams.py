@@ -31,6 +31,8 @@ class TeamInfo:
     members: int
     created_at: datetime
     updated_at: datetime | None = None
+    # NotificationConfiguration.NotificationTopicArn: members are e-mailed about new work.
+    notification_topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ def _check_description(description: str) -> None:
         raise Invalid("team description must be at most 200 characters")
 
 
-def create_team(dep: Deployment, name: str, description: str = "") -> TeamInfo:
+def create_team(
+    dep: Deployment, name: str, description: str = "", notification_topic: str | None = None
+) -> TeamInfo:
     check_name(name, "team name")
     _check_description(description)
     now = dep.clock.now()
@@ -65,10 +69,25 @@ def create_team(dep: Deployment, name: str, description: str = "") -> TeamInfo:
                 description=description,
                 created_at=now,
                 updated_at=now,
+                notification_topic=notification_topic,
             )
         )
         audit.record(conn, dep, "team.created", detail={"team": name})
-    return TeamInfo(name, description, 0, now, now)
+    return TeamInfo(name, description, 0, now, now, notification_topic)
+
+
+def set_notifications(dep: Deployment, name: str, topic: str | None) -> None:
+    """Turns e-mail about new work on (a topic: any non-empty name) or off (None)."""
+    if topic is not None and not 1 <= len(topic) <= 256:
+        raise Invalid("NotificationTopicArn must be 1-256 characters")
+    with dep.db.write() as conn:
+        found = team_id(conn, name)
+        conn.execute(
+            update(Team)
+            .where(Team.id == found)
+            .values(notification_topic=topic or None, updated_at=dep.clock.now())
+        )
+        audit.record(conn, dep, "team.updated", detail={"team": name, "notifications": topic})
 
 
 def update_team(dep: Deployment, name: str, description: str) -> None:
@@ -121,6 +140,7 @@ def list_teams(dep: Deployment) -> list[TeamInfo]:
             func.coalesce(members.c.n, 0),
             Team.created_at,
             Team.updated_at,
+            Team.notification_topic,
         )
         .outerjoin(members, members.c.team_id == Team.id)
         .where(Team.deleted_at.is_(None))
@@ -141,7 +161,14 @@ def get_team(dep: Deployment, name: str) -> tuple[TeamInfo, list[Member]]:
             .order_by(User.email)
         ).all()
     members = [Member(email, status) for email, status in rows]
-    info = TeamInfo(team.name, team.description, len(members), team.created_at, team.updated_at)
+    info = TeamInfo(
+        team.name,
+        team.description,
+        len(members),
+        team.created_at,
+        team.updated_at,
+        team.notification_topic,
+    )
     return info, members
 
 

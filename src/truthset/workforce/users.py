@@ -178,3 +178,19 @@ def enable_admin(dep: Deployment, email: str) -> UserInfo:
         row = user_by_id(conn, user_id)
     dep.token_cache.clear()
     return user_info(row)
+
+
+def email_notifications(dep: Deployment, user_id: int) -> bool:
+    """Whether the worker wants e-mail when a job with work for them starts."""
+    with dep.db.read() as conn:
+        return bool(conn.scalar(select(User.notify_email).where(User.id == user_id)))
+
+
+def set_email_notifications(dep: Deployment, user_id: int, on: bool) -> None:
+    """The worker's opt-out (or back in) of new-work e-mails."""
+    with dep.db.write() as conn:
+        conn.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(notify_email=on, updated_at=dep.clock.now())
+        )

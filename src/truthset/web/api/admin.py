@@ -40,7 +40,8 @@ def list_teams(_admin: AdminUser, dep: DeploymentDep) -> list[TeamOut]:
 @router.post("/teams", response_model=TeamOut, status_code=201)
 def create_team(body: TeamIn, _admin: AdminUser, dep: DeploymentDep) -> TeamOut:
     """409 when a team of that name (ignoring case) exists."""
-    return TeamOut(**vars(workforce.create_team(dep, body.name, body.description)))
+    topic = "smtp" if body.notify_workers else None
+    return TeamOut(**vars(workforce.create_team(dep, body.name, body.description, topic)))
 
 
 @router.get("/teams/{name}", response_model=TeamDetailOut)

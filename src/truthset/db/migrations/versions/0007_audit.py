@@ -1,5 +1,6 @@
 """audit trail: entries (hash-chained by seq) and the anchor kept after pruning; runner
-heartbeats (the runner-lag metric)
+heartbeats (the runner-lag metric); the notification outbox, team notification topics and
+workers' e-mail opt-out
 
 Revision ID: 0007
 Revises: 0005
@@ -53,9 +54,40 @@ def upgrade() -> None:
         sa.Column("beat_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("owner", name=op.f("pk_runner_heartbeats")),
     )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("event", sa.String(length=64), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=True),
+        sa.Column("target", sa.String(length=2048), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_at", sa.DateTime(), nullable=False),
+        sa.Column("last_error", sa.String(length=1024), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("delivered_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+    )
+    op.create_index("ix_outbox_state_next", "outbox", ["state", "next_at"], unique=False)
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("notify_email", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.alter_column("notify_email", server_default=None)
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("notification_topic", sa.String(length=256), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.drop_column("notification_topic")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("notify_email")
+    op.drop_index("ix_outbox_state_next", table_name="outbox")
+    op.drop_table("outbox")
     op.drop_table("runner_heartbeats")
     op.drop_table("audit_anchor")
     op.drop_index("ix_audit_entries_job", table_name="audit_entries")
