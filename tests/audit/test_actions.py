@@ -4,6 +4,7 @@ URLs), leaves exactly one entry naming who, what, which job and object, and from
 from __future__ import annotations
 
 import json
+import re
 
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -13,6 +14,7 @@ from tests.support.factories import PASSWORD, VIEWS, make_admin, write_images, w
 from truthset.background.runner import run_job
 from truthset.cli.main import app as cli
 from truthset.deployment import Deployment
+from truthset.identity import resets
 from truthset.jobs import list_jobs
 
 
@@ -181,3 +183,31 @@ def test_cli_actions(dep: Deployment) -> None:
     with leaves_one(dep, "export.audit"):
         lines = run("audit", "export", "--format", "jsonl").splitlines()
     assert [json.loads(line)["action"] for line in lines][:2] == ["admin.created", "admin.created"]
+
+
+def _csrf(client: TestClient, path: str) -> str:
+    page = client.get(path)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+def test_invitation_and_reset_sign_ins(client: TestClient, dep: Deployment) -> None:
+    make_admin(dep)
+    admin = login(client, "admin@example.org")
+    client.post("/api/v1/teams", json={"name": "readers"}, headers=admin)
+    invited = client.post(
+        "/api/v1/teams/readers/invitations", json={"emails": ["new@example.org"]}, headers=admin
+    ).json()["invitations"][0]["url"]
+    path = invited.removeprefix("http://testserver")
+    form = {"password": PASSWORD, "confirm": PASSWORD, "csrf_token": _csrf(client, path)}
+    with leaves_one(dep, "signin") as entry:
+        assert client.post(path, data=form, follow_redirects=False).status_code == 303
+    assert json.loads(entry[0].detail) == {"method": "invitation"}
+    link = resets.reset_link(dep, "new@example.org").removeprefix("http://testserver")
+    new = "another horse battery"
+    form = {"password": new, "confirm": new, "csrf_token": _csrf(client, link)}
+    with leaves_one(dep, "signin") as entry:
+        assert client.post(link, data=form, follow_redirects=False).status_code == 303
+    assert entry[0].actor == "new@example.org"
+    assert json.loads(entry[0].detail) == {"method": "password reset"}
