@@ -14,8 +14,9 @@ import multiprocessing.process
 import os
 import threading
 import time
+from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from truthset.audit import chain
 from truthset.background import leases
@@ -80,6 +81,7 @@ class Runner:
         chain.seal(self.dep)
         if self.dep.throttle.due("audit-retention", now, 3600):
             chain.prune(self.dep)
+            forget_heartbeats(self.dep, now - timedelta(days=1))
         # Webhooks and e-mails wait in the outbox; sending them here keeps them out of requests.
         delivery.deliver_due(self.dep)
         heartbeat(self.dep, self.owner)
@@ -94,6 +96,12 @@ def heartbeat(dep: Deployment, owner: str) -> None:
         )
         if moved.rowcount == 0:
             conn.execute(insert(RunnerHeartbeat).values(owner=owner, beat_at=now))
+
+
+def forget_heartbeats(dep: Deployment, before: datetime) -> None:
+    """Drops the heartbeats of runners gone for a while (each process start has its own)."""
+    with dep.db.write() as conn:
+        conn.execute(delete(RunnerHeartbeat).where(RunnerHeartbeat.beat_at < before))
 
 
 def run_job(
