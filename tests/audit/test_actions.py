@@ -183,6 +183,12 @@ def test_cli_actions(dep: Deployment) -> None:
     with leaves_one(dep, "export.audit"):
         lines = run("audit", "export", "--format", "jsonl").splitlines()
     assert [json.loads(line)["action"] for line in lines][:2] == ["admin.created", "admin.created"]
+    assert all(len(json.loads(line)["hash"]) == 64 for line in lines)
+    rows = run("audit", "export", "--format", "csv", "--action", "accesskey.created").splitlines()
+    assert rows[0].startswith("seq,id,at,actor") and len(rows) == 2 and key_id in rows[1]
+    later = run("audit", "export", "--since", "2999-01-01T00:00:00+01:00", "--format", "csv")
+    assert later.splitlines() == [rows[0]]
+    assert "0 entries removed" in run("audit", "prune")  # no retention set
 
 
 def _csrf(client: TestClient, path: str) -> str:

@@ -72,8 +72,8 @@ def audit_export(
         since=_moment(since, "--since"),
         until=_moment(until, "--until"),
     )
-    chain.seal(dep)
     audit.record_now(dep, "export.audit", detail={"format": format, "since": since, "until": until})
+    chain.seal(dep)  # the export includes itself, sealed
     rows = trail.iterate(dep, filters)
     lines = stream.jsonl(rows) if format == "jsonl" else stream.csv_lines(rows)
     for text in lines:

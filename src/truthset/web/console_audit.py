@@ -78,10 +78,10 @@ def audit_download(
     until: str = "",
 ) -> Response:
     filters = _filters(actor, action, job, since, until)
-    chain.seal(dep)
     audit.record_now(
         dep, "export.audit", detail={"format": "jsonl", "since": since, "until": until}
     )
+    chain.seal(dep)
 
     def body() -> Iterator[bytes]:
         for line in stream.jsonl(trail.iterate(dep, filters)):
