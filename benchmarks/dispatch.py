@@ -227,6 +227,8 @@ def start_servers(
             "TRUTHSET_DATA_DIR": str(settings.data_dir),
             "TRUTHSET_DATABASE_URL": settings.database_url,
             "TRUTHSET_PORT": str(port),
+            # One JSON line per request, as a deployment logs (stderr is a pipe read at the end).
+            "TRUTHSET_REQUEST_LOG": str(settings.data_dir / f"requests-{port}.log"),
         }
         servers.append(
             subprocess.Popen(

@@ -17,17 +17,20 @@ from truthset.settings import Settings
 from truthset.web import (
     api,
     console,
+    console_audit,
     console_results,
     console_templates,
     errors,
     media,
     oidc,
+    operations,
     pages,
     portal,
     sagemaker,
     task_assets,
 )
 from truthset.web.network import NetworkLimits
+from truthset.web.requests import RequestContext
 
 STATIC = Path(__file__).parent / "web" / "static"
 PAGE_POLICY = (
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.state.deployment = dep
     app.state.runner = runner
     errors.install(app, pages.TEMPLATES)
+    app.include_router(operations.router)
     app.include_router(api.router)
     app.include_router(media.router)
     app.include_router(task_assets.router)
@@ -73,10 +77,12 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.include_router(portal.router)
     app.include_router(console_templates.router)
     app.include_router(console_results.router)
+    app.include_router(console_audit.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(NetworkLimits, deployment=dep)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestContext, deployment=dep)
     return app
 
 

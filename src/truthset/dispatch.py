@@ -17,12 +17,15 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, and_, case, exists, func, select, update
 
+from truthset import audit
+from truthset.audit.trail import values as audit_values
 from truthset.db import dispatch_postgres
 from truthset.db import dispatch_queries as q
 from truthset.db.tables import DataObject, Job, Task
 from truthset.deployment import Deployment
 from truthset.errors import Gone, NotFound, NotReady
 from truthset.jobs import JobRecord, job_record
+from truthset.operations.metrics import ANSWERS, LEASES
 from truthset.tasktypes.registry import task_type
 from truthset.workforce import UserInfo, cached_team_ids, team_ids_of
 
@@ -131,9 +134,12 @@ def next_task(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | No
     Raises NotReady while the job is still storing its objects."""
     for _ in range(3):
         try:
-            return _lease_next(dep, user, job_name)
+            leased = _lease_next(dep, user, job_name)
         except _WindowFilled:
             continue  # rolled back; the next try sees the window full and leases elsewhere
+        if leased is not None:
+            LEASES.inc()
+        return leased
     return None
 
 
@@ -359,6 +365,7 @@ def task_context(dep: Deployment, user: UserInfo, task_id: int) -> tuple[Any, An
 def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) -> None:
     """Stores a worker's answer; returns only after it is committed."""
     if not dep.db.is_sqlite and _answer_postgres(dep, user, task_id, answer):
+        ANSWERS.inc()
         return
     now = dep.clock.now()
     closed = False
@@ -383,12 +390,16 @@ def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) ->
             },
         )
         conn.execute(q.end_task, {"p_task": task.id, "p_status": "submitted", "p_now": now})
+        audit.record(
+            conn, dep, "task.answered", **_audited(user, job.name, task.object_id, task.id)
+        )
         counted = conn.execute(
             q.count_answer, {"p_job": task.job_id, "p_object": task.object_id}
         ).one()
         if counted.answers >= job.workers_per_object and counted.state == "open":
             close_object(conn, task.job_id, task.object_id, "answered")
             closed = True
+    ANSWERS.inc()
     if closed:
         dep.wake.set()
 
@@ -432,6 +443,7 @@ def _answer_postgres(dep: Deployment, user: UserInfo, task_id: int, answer: Any)
         if getattr(kind, "validate_answer_for_object", None) is not None:
             return False
         content = kind.validate_answer(job.spec, answer)
+        entry = audit_values(dep, "task.answered", **_audited(user, job.name, None, task_id))
         row = dispatch_postgres.answer(
             conn,
             task_id,
@@ -441,6 +453,7 @@ def _answer_postgres(dep: Deployment, user: UserInfo, task_id: int, answer: Any)
             json.dumps(content),
             kind.answer_code(job.spec, content),
             now,
+            entry,
         )
     if row is None or not row.stored:
         _check_answerable(row, user, task_id, now)
@@ -501,11 +514,28 @@ def close_unreadable(dep: Deployment, task_id: int, reason: str) -> None:
     dep.wake.set()
 
 
+def _audited(user: UserInfo, job: str, object_id: int | None, task_id: int) -> dict[str, Any]:
+    return {
+        "actor": user.email,
+        "actor_id": user.id,
+        "job": job,
+        "object_id": object_id,
+        "detail": {"task": task_id},
+    }
+
+
 def _give_back(dep: Deployment, user: UserInfo, task_id: int, status: str) -> None:
     now = dep.clock.now()
     with dep.db.write() as conn:
         task = _own_leased_task(conn, dep, user, task_id)
         conn.execute(update(Task).where(Task.id == task.id).values(status=status, ended_at=now))
+        job = job_record(dep, conn, job_id=task.job_id)
+        audit.record(
+            conn,
+            dep,
+            f"task.{status}",
+            **_audited(user, job.name if job else "", task.object_id, task.id),
+        )
         declined = 1 if status == "declined" else 0
         row = conn.execute(
             update(DataObject)

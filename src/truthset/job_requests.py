@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -170,7 +171,22 @@ def _check_options(dep: Deployment, kind: TaskType, options: dict[str, Any]) -> 
             _not_number(value) or not 1 <= value <= high or value != int(value)
         ):
             raise Invalid(f"{key} must be a whole number between 1 and {high}, got {value!r}")
+    _check_webhook(options.get("webhook_url"))
     _check_auto_label(dep, kind, options.get("auto_label"))
+
+
+def _check_webhook(url: Any) -> None:
+    """The job's webhook (notifications/): job.status_changed and object.labeled POSTed there."""
+    if url is None:
+        return
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or len(url) > 2048
+    ):
+        raise Invalid(f"webhook_url must be an http(s) URL of at most 2048 characters, got {url!r}")
 
 
 def _not_number(value: Any) -> bool:
@@ -197,6 +213,7 @@ OPTIONS = (
     "pre_hook",
     "post_hook",
     "allowed_origins",
+    "webhook_url",
 )
 CUSTOM_OPTIONS = ("pre_hook", "post_hook")
 # A CSP host source: scheme, host (optionally *.domain) and port; nothing that could end the

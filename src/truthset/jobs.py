@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from truthset import manifests
+from truthset import audit, manifests
 from truthset.background import leases
 from truthset.db.tables import DataObject, Job, Team
 from truthset.deployment import Deployment
@@ -31,6 +31,7 @@ from truthset.job_requests import JobRequest as JobRequest
 from truthset.job_requests import auto_label_options, build_spec
 from truthset.job_requests import job_options as job_options
 from truthset.labels import label_names
+from truthset.notifications import events
 from truthset.storage.base import join
 from truthset.tasktypes.base import JobSpec, TaskType
 from truthset.tasktypes.registry import task_type
@@ -211,7 +212,10 @@ def _insert_job(
     }
     try:
         with dep.db.write() as conn:
-            return int(conn.execute(insert(Job).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+            job_id = int(conn.execute(insert(Job).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+            detail = {"team": request.team, "manifest": request.manifest, "task_type": kind.name}
+            audit.record(conn, dep, "job.created", job=request.name, detail=detail)
+            return job_id
     except IntegrityError:
         raise Conflict(f"a labeling job named {request.name!r} already exists") from None
 
@@ -286,13 +290,15 @@ def import_objects(
             # Fresh statistics, so the planner knows how large the job is before autovacuum
             # would notice (dispatch's plans do not depend on them; the runner's counts do).
             conn.exec_driver_sql("ANALYZE data_objects")
-        conn.execute(
+        started = conn.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == "Initializing")
             .values(
                 status="InProgress", object_count=imported - gold_count, updated_at=dep.clock.now()
             )
         )
+        if started.rowcount == 1:
+            events.status_changed(conn, dep, job_id, "InProgress")
     if progress:
         progress("importing", imported)
 
@@ -315,6 +321,7 @@ def _fail_job(dep: Deployment, job_id: int, reason: str) -> None:
             .where(Job.id == job_id)
             .values(status="Failed", failure_reason=reason[:1024], updated_at=now, ended_at=now)
         )
+        events.status_changed(conn, dep, job_id, "Failed")
 
 
 def counters(conn: Connection, job_id: int) -> LabelCounters:
@@ -396,6 +403,8 @@ def stop_job(dep: Deployment, name: str) -> JobInfo:
             .where(Job.id == row.id)
             .values(status="Stopping", updated_at=dep.clock.now())
         )
+        audit.record(conn, dep, "job.stopped", job=name)
+        events.status_changed(conn, dep, row.id, "Stopping")
     dep.wake.set()
     return describe_job(dep, name)
 

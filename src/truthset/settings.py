@@ -231,6 +231,22 @@ class Settings(BaseSettings):
         "000000000000",
         description="12-digit account id written into the ARNs of the SageMaker-compatible API.",
     )
+    audit_retention_days: int = Field(
+        0,
+        description="Days audit entries are kept in the database; 0 keeps them for ever. Pruning "
+        "keeps the hash chain verifiable from the last pruned entry.",
+    )
+    request_log: str = Field(
+        "stderr",
+        description="Where one JSON line per request goes (request id, route template, status, "
+        "duration, client, actor; never paths, queries, tokens or cookies): stderr, a file path, "
+        "or empty for nowhere.",
+    )
+    audit_log: str = Field(
+        "",
+        description="Where audit entries are also streamed as JSON lines: a file path, "
+        "syslog (the local syslog socket) or syslog://host:port (UDP); empty means nowhere.",
+    )
 
     @field_validator("template_origins", mode="before")
     @classmethod

@@ -367,7 +367,7 @@ def _apply(dep: Deployment, job: Any, ids: list[int], decision: Decision) -> Non
         )
         # Machine labels only ever go to objects no human was given: never both kinds of label.
         labels = [label for label in labels if label.object_id in held]
-        store_labels(conn, job.id, labels, now)
+        store_labels(conn, dep, job.id, labels, now)
         _release(conn, job.id, [ids[row] for row in decision.to_humans])
         if decision.validation:
             conn.execute(

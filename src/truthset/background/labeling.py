@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ from truthset.deployment import Deployment
 from truthset.hooks.failures import record_failures
 from truthset.hooks.post import PostRun, post_hook
 from truthset.jobs import job_spec
+from truthset.notifications import events
 from truthset.storage.base import join
 from truthset.tasktypes.base import ConsolidationContext, ObjectAnswers, ObjectLabel, WorkerAnswer
 from truthset.tasktypes.registry import task_type
@@ -118,7 +118,7 @@ def _consolidate_batch(dep: Deployment, job: Any, size: int) -> bool:
     # lock, every worker's request waits, so a long one would show as a latency spike.
     for start in range(0, len(labels), STORE_CHUNK):
         with dep.db.write() as conn:
-            store_labels(conn, job.id, labels[start : start + STORE_CHUNK], now)
+            store_labels(conn, dep, job.id, labels[start : start + STORE_CHUNK], now)
         time.sleep(0)  # let request threads have the interpreter between chunks
     with dep.db.write() as conn:
         if unanswered:
@@ -245,9 +245,10 @@ _STORE_LABEL = (
 
 
 def store_labels(
-    conn: Connection, job_id: int, labels: Iterable[ObjectLabel], now: datetime
+    conn: Connection, dep: Deployment, job_id: int, labels: list[ObjectLabel], now: datetime
 ) -> None:
-    """Writes labels in one executemany (short write transactions keep dispatch fast)."""
+    """Writes labels in one executemany (short write transactions keep dispatch fast); the
+    job's webhook hears of each (object.labeled) from the outbox."""
     params = [
         {
             "p_job": job_id,
@@ -261,3 +262,6 @@ def store_labels(
     ]
     if params:
         conn.execute(_STORE_LABEL, params)
+        events.objects_labeled(
+            conn, dep, job_id, ((label.object_id, label.content, label.machine) for label in labels)
+        )

@@ -18,6 +18,7 @@ from truthset.deployment import Deployment
 from truthset.dispatch import close_object, expire_leases
 from truthset.errors import StorageError
 from truthset.jobs import UNFINISHED, counters, has_objects_in, import_objects
+from truthset.notifications import events
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +108,13 @@ def _apply_stopping_conditions(dep: Deployment, job: Any) -> None:
         max_percent is not None and labeled_percent >= max_percent
     ):
         with dep.db.write() as conn:
-            conn.execute(
+            stopping = conn.execute(
                 update(Job)
                 .where(Job.id == job.id, Job.status == "InProgress")
                 .values(status="Stopping", updated_at=dep.clock.now())
             )
+            if stopping.rowcount == 1:
+                events.status_changed(conn, dep, job.id, "Stopping")
         dep.wake.set()
 
 
@@ -198,7 +201,11 @@ def _finish_or_write(
             updated_at=now,
         )
     with dep.db.write() as conn:
-        conn.execute(update(Job).where(Job.id == job_id, Job.status == job.status).values(**values))
+        moved = conn.execute(
+            update(Job).where(Job.id == job_id, Job.status == job.status).values(**values)
+        )
+        if ending and moved.rowcount == 1:
+            events.status_changed(conn, dep, job_id, values["status"])
 
 
 def _note_failure(dep: Deployment, job_id: int, reason: str) -> None:

@@ -14,14 +14,17 @@ import multiprocessing.process
 import os
 import threading
 import time
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 
+from truthset.audit import chain
 from truthset.background import leases
 from truthset.background.lifecycle import OutputSchedule, needs_work, step_job
-from truthset.db.tables import Job
+from truthset.db.tables import Job, RunnerHeartbeat
 from truthset.deployment import Deployment, open_deployment
 from truthset.jobs import ACTIVE
+from truthset.notifications import delivery
 from truthset.settings import Settings
 from truthset.workforce import forget_old_failures
 
@@ -74,6 +77,31 @@ class Runner:
                 run_job(self.dep, job_id, self.owner, self._schedule)
         if self.dep.throttle.due("forget-failures", now, 60):
             forget_old_failures(self.dep, now)
+        # Entries join the chain (and the JSON-lines stream) within a pass of being written.
+        chain.seal(self.dep)
+        if self.dep.throttle.due("audit-retention", now, 3600):
+            chain.prune(self.dep)
+            forget_heartbeats(self.dep, now - timedelta(days=1))
+        # Webhooks and e-mails wait in the outbox; sending them here keeps them out of requests.
+        delivery.deliver_due(self.dep)
+        heartbeat(self.dep, self.owner)
+
+
+def heartbeat(dep: Deployment, owner: str) -> None:
+    """Notes that this runner finished a pass (the truthset_runner_lag_seconds metric)."""
+    now = dep.clock.now()
+    with dep.db.write() as conn:
+        moved = conn.execute(
+            update(RunnerHeartbeat).where(RunnerHeartbeat.owner == owner).values(beat_at=now)
+        )
+        if moved.rowcount == 0:
+            conn.execute(insert(RunnerHeartbeat).values(owner=owner, beat_at=now))
+
+
+def forget_heartbeats(dep: Deployment, before: datetime) -> None:
+    """Drops the heartbeats of runners gone for a while (each process start has its own)."""
+    with dep.db.write() as conn:
+        conn.execute(delete(RunnerHeartbeat).where(RunnerHeartbeat.beat_at < before))
 
 
 def run_job(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Any
 
@@ -9,6 +10,7 @@ import typer
 from rich.console import Console
 from typer._click.core import Context as ClickContext
 
+from truthset.audit import Origin, use_origin
 from truthset.deployment import Deployment, open_deployment
 from truthset.errors import Invalid, TruthsetError
 from truthset.settings import Settings
@@ -41,6 +43,8 @@ def settings(ctx: typer.Context) -> Settings:
 
 
 def deployment(ctx: typer.Context) -> Deployment:
+    # The CLI acts on the database directly: its audit entries name the operating-system user.
+    use_origin(Origin(actor=f"cli:{getpass.getuser()}", address="local"))
     dep = open_deployment(settings(ctx))
     ctx.call_on_close(dep.db.dispose)
     return dep

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from truthset.cli import backups, hooks, jobs, people, server, templates
+from truthset.cli import audit, backups, hooks, jobs, people, server, templates
 from truthset.cli.consolidate import consolidate
 from truthset.cli.context import ErrorsAsExitCodes
 
@@ -41,6 +41,7 @@ jobs.register(app)
 templates.register(app)
 hooks.register(app)
 backups.register(app)
+audit.register(app)
 
 
 def run() -> None:

@@ -158,6 +158,15 @@ shrunk AS (
     UPDATE jobs SET open_count = open_count - 1
     WHERE id = :p_job AND EXISTS (SELECT 1 FROM counted WHERE closed)
     RETURNING id
+),
+audited AS (
+    INSERT INTO audit_entries (at, actor, actor_id, action, job, object_id, address,
+                               request_id, detail)
+    SELECT CAST(:a_at AS timestamp), CAST(:a_actor AS varchar), CAST(:a_actor_id AS integer),
+           CAST(:a_action AS varchar), CAST(:a_job AS varchar), object_id,
+           CAST(:a_address AS varchar), CAST(:a_request_id AS varchar), CAST(:a_detail AS text)
+    FROM ok
+    RETURNING id
 )
 SELECT task.*, (SELECT closed FROM counted) AS closed, (SELECT count(*) FROM stored) AS stored
 FROM task
@@ -196,9 +205,11 @@ def answer(
     content: str,
     code: str | None,
     now: datetime,
+    entry: dict[str, Any],
 ) -> Any:
     """The task's row with `stored` (1 when the answer was taken) and `closed` (the answer
-    completed its object), or None when there is no such task."""
+    completed its object), or None when there is no such task. The audit `entry` (its row
+    without the object id) is inserted by the same statement when the answer is."""
     params = {
         "p_task": task_id,
         "p_job": job_id,
@@ -207,5 +218,6 @@ def answer(
         "p_content": content,
         "p_code": code,
         "p_now": now,
+        **{f"a_{name}": value for name, value in entry.items() if name != "object_id"},
     }
     return conn.execute(ANSWER, params).first()

@@ -51,6 +51,8 @@ class User(Base):
     # A model worker (a member of work teams that is a hook, not a person): the hook as a job
     # option stores one (hooks/targets.py). Null for people.
     model_hook: Mapped[str | None] = mapped_column(Text)
+    # The worker's choice: e-mail when a job with work for them starts (notifications/).
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Team(Base):
@@ -64,6 +66,9 @@ class Team(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     # Set when a team that ended jobs were sent to is deleted: the row stays for those jobs.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Ground Truth's NotificationConfiguration.NotificationTopicArn; set: members are e-mailed
+    # when a job with work for them starts ("smtp" when set through the REST API).
+    notification_topic: Mapped[str | None] = mapped_column(String(256))
 
 
 class TeamGroup(Base):
@@ -343,3 +348,69 @@ class HumanTaskUi(Base):
     name_key: Mapped[str] = mapped_column(String(63), unique=True)
     template: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """One line of the audit trail (audit/). Written by one INSERT beside the action it records;
+    `seq`, `prev_hash` and `hash` are filled once, by the sealer (audit/chain.py), in seq order."""
+
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    # The signed-in person's e-mail address, or "system" / "cli" for work nobody signed in for.
+    actor: Mapped[str] = mapped_column(String(320))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(64))
+    job: Mapped[str | None] = mapped_column(String(63))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    address: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    # Position in the chain; NULL until sealed.
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        Index("ix_audit_entries_at", "at"),
+        Index("ix_audit_entries_action", "action"),
+        Index("ix_audit_entries_actor", "actor"),
+        Index("ix_audit_entries_job", "job"),
+    )
+
+
+class AuditAnchor(Base):
+    """Where the chain starts after retention pruned older entries: the last pruned seq and hash."""
+
+    __tablename__ = "audit_anchor"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    pruned_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RunnerHeartbeat(Base):
+    """When each background runner last finished a pass (the runner-lag metric reads it)."""
+
+    __tablename__ = "runner_heartbeats"
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OutboxMessage(Base):
+    """A notification to deliver (webhook POST or e-mail), written in the transaction of the
+    change it tells of and delivered by the background runner with retries (notifications/)."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # webhook | email
+    event: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[int | None] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(2048))  # URL or e-mail address
+    payload: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|delivered|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(1024))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_at"),)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
 
+from truthset import audit
 from truthset.db.tables import AccessKey, User
 from truthset.deployment import Deployment
 from truthset.errors import Forbidden, NotFound, Unauthenticated
@@ -55,6 +56,7 @@ def create_access_key(dep: Deployment, email: str) -> AccessKeyPair:
                 access_key_id=key_id, user_id=user.id, created_at=dep.clock.now()
             )
         )
+        audit.record(conn, dep, "accesskey.created", detail={"key": key_id, "holder": email})
     return AccessKeyPair(key_id, secret_for(dep, key_id), email)
 
 
@@ -80,5 +82,7 @@ def revoke_access_key(dep: Deployment, access_key_id: str) -> None:
             .where(AccessKey.access_key_id == access_key_id, AccessKey.revoked_at.is_(None))
             .values(revoked_at=dep.clock.now())
         )
+        if done.rowcount == 1:
+            audit.record(conn, dep, "accesskey.revoked", detail={"key": access_key_id})
     if done.rowcount != 1:
         raise NotFound(f"no active access key {access_key_id}")

@@ -17,6 +17,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import delete, insert, select, update
 
+from truthset import audit
 from truthset.db.tables import WorkforceConfig
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, NotFound
@@ -128,8 +129,19 @@ def create(dep: Deployment, name: str, oidc: OidcConfig | None, cidrs: list[str]
         conn.execute(
             insert(WorkforceConfig).values(name=name, created_at=dep.clock.now(), **values)
         )
+        audit.record(conn, dep, "workforce.created", detail=_described(name, oidc, cidrs))
     dep.workforce_config.clear()
     return current(dep)
+
+
+def _described(name: str, oidc: OidcConfig | None, cidrs: list[str] | None) -> dict[str, object]:
+    """What an audit entry says of a workforce change (never the client secret)."""
+    detail: dict[str, object] = {"workforce": name}
+    if oidc is not None:
+        detail["oidc"] = {"issuer": oidc.issuer, "client_id": oidc.client_id}
+    if cidrs is not None:
+        detail["cidrs"] = cidrs
+    return detail
 
 
 def update_workforce(
@@ -151,6 +163,7 @@ def update_workforce(
             )
         else:
             conn.execute(update(WorkforceConfig).values(**values))
+        audit.record(conn, dep, "workforce.updated", detail=_described(name, oidc, cidrs))
     dep.workforce_config.clear()
     return current(dep)
 
@@ -165,4 +178,5 @@ def delete_workforce(dep: Deployment, name: str) -> None:
         )
     with dep.db.write() as conn:
         conn.execute(delete(WorkforceConfig))
+        audit.record(conn, dep, "workforce.deleted", detail={"workforce": name})
     dep.workforce_config.clear()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from truthset.audit import record, record_now
 from truthset.db.tables import User
 from truthset.deployment import Deployment
 from truthset.errors import Invalid, Unauthenticated
@@ -28,24 +29,37 @@ def _limits(dep: Deployment, email: str, client: str) -> list[tuple[str, int]]:
 def authenticate(dep: Deployment, email: str, password: str, client: str) -> UserInfo:
     """Checks a password sign-in from the client address. Raises Throttled while the account
     from this address (or the address itself) must wait after failures, else Unauthenticated
-    for every kind of failure alike."""
+    for every kind of failure alike. Each attempt leaves one audit entry."""
     email = email.strip().lower()
     keys = _limits(dep, email, client)
     with dep.db.read() as conn:
-        limits.check(conn, dep, keys, "failed sign-ins from your address")
+        try:
+            limits.check(conn, dep, keys, "failed sign-ins from your address")
+        except limits.Throttled:
+            _failed(dep, email, "throttled")
+            raise
         user = find_user(conn, email) if EMAIL.fullmatch(email) else None
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or user.status != "active":
         with dep.db.write() as conn:
             limits.record(conn, dep, [key for key, _ in keys])
+            record(conn, dep, "signin.failed", actor=email, detail={"method": "password"})
         raise Unauthenticated(WRONG)
-    with dep.db.write() as conn:
-        limits.clear(conn, keys[0][0])
     if not _password_allowed(dep, email):
+        _failed(dep, email, "password sign-in is off")
         raise Unauthenticated(
             "password sign-in is turned off here: sign in with your organisation's account"
         )
+    with dep.db.write() as conn:
+        limits.clear(conn, keys[0][0])
+        record(
+            conn, dep, "signin", actor=user.email, actor_id=user.id, detail={"method": "password"}
+        )
     return user_info(user)
+
+
+def _failed(dep: Deployment, email: str, reason: str) -> None:
+    record_now(dep, "signin.failed", actor=email, detail={"method": "password", "reason": reason})
 
 
 def _password_allowed(dep: Deployment, email: str) -> bool:

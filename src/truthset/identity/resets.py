@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from truthset import audit
 from truthset.db.tables import LoginFailure, PasswordReset, User
 from truthset.deployment import Deployment
 from truthset.errors import NotFound
@@ -135,6 +136,9 @@ def complete_reset(dep: Deployment, token: str, password: str) -> UserInfo:
             .values(password_hash=hashed, status=status, updated_at=now)
         )
         end_sessions(conn, dep, user.id)
+        if status == "active":  # a disabled account gets its password, not a session
+            detail = {"method": "password reset"}
+            audit.record(conn, dep, "signin", actor=email, actor_id=user.id, detail=detail)
         # Whoever locked the account out of an address by guessing is forgotten.
         conn.execute(
             delete(LoginFailure).where(

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from truthset import jobs, quality, workforce
+from truthset import audit, jobs, quality, workforce
 from truthset.background import autolabeling
 from truthset.errors import NotFound, TruthsetError
 from truthset.hooks.failures import failed_objects
 from truthset.labels import labels_from_list
+from truthset.operations.activity import job_activity
 from truthset.tasktypes.registry import TASK_TYPES
 from truthset.web.pages import CsrfChecked, render
 from truthset.web.security import AdminUser, DeploymentDep
@@ -124,6 +125,7 @@ def job_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep
         "job": job,
         "iterations": autolabeling.iterations(dep, job.id),
         "failures": failed_objects(dep, job.id) if job.counters.failed else [],
+        "activity": job_activity(dep, name),
     }
     return render(request, "console/job.html", context, user=admin)
 
@@ -139,6 +141,7 @@ def download_output(name: str, admin: AdminUser, dep: DeploymentDep) -> Response
     job = jobs.describe_job(dep, name)
     opened = dep.storage.open_read(job.output_manifest)
     handle = opened.__enter__()
+    audit.record_now(dep, "export.output_manifest", job=job.name)
 
     def body() -> Iterator[bytes]:
         try:
@@ -160,6 +163,7 @@ def job_quality(name: str, request: Request, admin: AdminUser, dep: DeploymentDe
 @router.get("/jobs/{name}/quality.csv")
 def job_quality_csv(name: str, admin: AdminUser, dep: DeploymentDep) -> Response:
     report = quality.job_quality(dep, name)
+    audit.record_now(dep, "export.worker_quality", job=report.job)
     headers = {"Content-Disposition": f'attachment; filename="{report.job}-worker-quality.csv"'}
     return Response(quality.quality_csv(report), media_type="text/csv", headers=headers)
 

@@ -17,10 +17,11 @@ from fastapi.responses import StreamingResponse
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy import select
 
-from truthset import dispatch
-from truthset.db.tables import Task
+from truthset import audit, dispatch
+from truthset.db.tables import Task, User
 from truthset.deployment import Deployment
 from truthset.errors import NotFound, StorageError, TruthsetError
+from truthset.jobs import job_record
 from truthset.storage.router import StorageRouter
 from truthset.web.security import DeploymentDep
 
@@ -72,10 +73,25 @@ def _open(dep: Deployment, token: str) -> tuple[int, str]:
         raise NotFound("no such media") from None
     with dep.db.read() as conn:
         task = conn.execute(
-            select(Task.status, Task.expires_at).where(Task.id == int(task_id))
+            select(
+                Task.status, Task.expires_at, Task.job_id, Task.object_id, Task.user_id, User.email
+            )
+            .join(User, User.id == Task.user_id)
+            .where(Task.id == int(task_id))
         ).first()
-    if task is None or task.status != "leased" or task.expires_at <= dep.clock.now():
-        raise NotFound("this media link belongs to a task that is no longer yours")
+        if task is None or task.status != "leased" or task.expires_at <= dep.clock.now():
+            raise NotFound("this media link belongs to a task that is no longer yours")
+        job = job_record(dep, conn, job_id=task.job_id)
+    # Who fetched what from where: the worker the link was made for, the object, the address.
+    audit.record_now(
+        dep,
+        "media.fetched",
+        actor=task.email,
+        actor_id=task.user_id,
+        job=job.name if job else None,
+        object_id=task.object_id,
+        detail={"task": int(task_id), "uri": uri},
+    )
     return int(task_id), uri
 
 

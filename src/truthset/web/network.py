@@ -19,7 +19,7 @@ from truthset.identity import config
 from truthset.identity.network import Network, client_address, inside
 from truthset.web.security import networks
 
-WORKER_PATHS = ("/portal", "/api/v1/worker/", "/media/")
+WORKER_PATHS = ("/portal", "/api/v1/worker/", "/api/v1/me/", "/media/")
 OPEN_API_PATHS = ("/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/openapi.json")
 
 
@@ -27,7 +27,11 @@ def zone(method: str, path: str) -> str | None:
     """Which list governs the path: worker, admin, or None (sign-in pages, static files)."""
     if path.startswith(WORKER_PATHS):
         return "worker"
-    if path.startswith("/console") or (path.startswith("/api/v1/") and path not in OPEN_API_PATHS):
+    if (
+        path == "/metrics"
+        or path.startswith("/console")
+        or (path.startswith("/api/v1/") and path not in OPEN_API_PATHS)
+    ):
         return "admin"
     if method == "POST" and path in ("/", "/sagemaker", "/sagemaker/"):
         return "admin"  # the SageMaker-compatible API
@@ -60,15 +64,20 @@ class NetworkLimits:
         return networks(tuple(self.dep.settings.admin_cidrs), "TRUTHSET_ADMIN_CIDRS")
 
     def _address(self, scope: Scope) -> str:
-        peer = scope["client"][0] if scope.get("client") else ""
-        forwarded = None
-        for name, value in scope.get("headers", []):
-            if name == b"x-forwarded-for":
-                # Several headers count as one list, in order (RFC 9110 5.3).
-                text = value.decode("latin-1")
-                forwarded = f"{forwarded}, {text}" if forwarded else text
-        proxies = networks(tuple(self.dep.settings.trusted_proxies), "TRUTHSET_TRUSTED_PROXIES")
-        return client_address(peer, forwarded, proxies)
+        return caller_address(self.dep, scope)
+
+
+def caller_address(dep: Deployment, scope: Scope) -> str:
+    """The caller's address: the socket's peer, or the client a trusted proxy names."""
+    peer = scope["client"][0] if scope.get("client") else ""
+    forwarded = None
+    for name, value in scope.get("headers", []):
+        if name == b"x-forwarded-for":
+            # Several headers count as one list, in order (RFC 9110 5.3).
+            text = value.decode("latin-1")
+            forwarded = f"{forwarded}, {text}" if forwarded else text
+    proxies = networks(tuple(dep.settings.trusted_proxies), "TRUTHSET_TRUSTED_PROXIES")
+    return client_address(peer, forwarded, proxies)
 
 
 async def _refuse(scope: Scope, send: Send, kind: str, address: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from truthset import audit
 from truthset.errors import Unauthenticated
 from truthset.identity import oidc
 from truthset.identity.sessions import issue_token
@@ -54,9 +55,13 @@ def callback(
             raise Unauthenticated("the identity provider's answer lacks its code or state")
         user, next_path = oidc.finish(dep, state, code, request.cookies.get(oidc.STATE_COOKIE))
     except Unauthenticated as refused:
+        audit.record_now(
+            dep, "signin.failed", detail={"method": "oidc", "reason": refused.message[:300]}
+        )
         page = render(request, "login.html", login_context(dep, error=refused.message), 401)
         page.delete_cookie(oidc.STATE_COOKIE, path=oidc.CALLBACK)
         return page
+    audit.record_now(dep, "signin", actor=user.email, actor_id=user.id, detail={"method": "oidc"})
     response = RedirectResponse(safe_next(next_path, home_for(user)), status_code=303)
     response.delete_cookie(oidc.STATE_COOKIE, path=oidc.CALLBACK)
     set_session(request, response, issue_token(dep, user.id, "oidc"))

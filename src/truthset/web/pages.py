@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from truthset import workforce
+from truthset.deployment import Deployment
 from truthset.errors import Invalid, TooManyRequests, TruthsetError, Unauthenticated
 from truthset.identity import oidc, resets
 from truthset.identity.accounts import UserInfo
@@ -172,9 +173,26 @@ def accept_invitation(
     return response
 
 
+def _account(dep: Deployment, user: UserInfo, **values: object) -> dict[str, object]:
+    return {"notify": workforce.email_notifications(dep, user.id), **values}
+
+
 @router.get("/account/password")
-def password_page(request: Request, user: CurrentUser) -> Response:
-    return render(request, "password.html", {}, user=user)
+def password_page(request: Request, user: CurrentUser, dep: DeploymentDep) -> Response:
+    return render(request, "password.html", _account(dep, user), user=user)
+
+
+@router.post("/account/notifications")
+def notifications(
+    request: Request,
+    user: CurrentUser,
+    dep: DeploymentDep,
+    email_on_new_work: Annotated[str, Form()] = "",
+) -> Response:
+    """The worker's opt-out of e-mail about new work (a checkbox: absent means off)."""
+    workforce.set_email_notifications(dep, user.id, email_on_new_work == "on")
+    context = _account(dep, user, notify_saved=True)
+    return render(request, "password.html", context, user=user)
 
 
 @router.post("/account/password")
@@ -195,9 +213,9 @@ def change_password(
         workforce.change_password(dep, user.id, current, password, keep=keep)
     except (Invalid, TooManyRequests) as error:
         status = 429 if isinstance(error, TooManyRequests) else 400
-        context = {"error": error.message, "throttled": error}
+        context = _account(dep, user, error=error.message, throttled=error)
         return render(request, "password.html", context, status=status, user=user)
-    return render(request, "password.html", {"saved": True}, user=user)
+    return render(request, "password.html", _account(dep, user, saved=True), user=user)
 
 
 @router.get("/password/forgot")

@@ -29,6 +29,15 @@ class UserOut(BaseModel):
 class TeamIn(BaseModel):
     name: str = Field(description="1-63 letters, digits and hyphens; unique ignoring case")
     description: str = ""
+    notify_workers: bool = Field(
+        False, description="E-mail the members when a job with work for them starts"
+    )
+
+
+class NotificationsIn(BaseModel):
+    email_on_new_work: bool = Field(
+        description="E-mail me when a job of my teams starts (teams that notify)"
+    )
 
 
 class TeamOut(BaseModel):
@@ -202,3 +211,27 @@ class JobQualityOut(BaseModel):
     job: str
     alpha: float | None = Field(description="Krippendorff's alpha (nominal) over the job's answers")
     workers: list[WorkerQualityOut]
+
+
+class ActivityOut(BaseModel):
+    """Ground Truth's CloudWatch worker metrics (AWS/SageMaker/Workteam) for one job."""
+
+    TasksAccepted: int
+    TasksSubmitted: int
+    TasksDeclined: int
+    TasksReturned: int = Field(description="Given back by the worker (released)")
+    TasksExpired: int = Field(description="Leases that ran out before an answer")
+    TimeSpent: float = Field(description="Seconds from lease to answer over submitted tasks")
+    MeanTimePerTask: float | None
+
+
+class WorkerActivityOut(ActivityOut):
+    worker_id: str
+    email: str
+
+
+class JobActivityOut(BaseModel):
+    job: str
+    ActiveWorkers: int = Field(description="Workers who submitted at least one task")
+    totals: ActivityOut
+    workers: list[WorkerActivityOut]

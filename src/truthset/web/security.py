@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
+from truthset.audit import set_actor
 from truthset.deployment import Deployment
 from truthset.errors import Forbidden, Unauthenticated
 from truthset.identity.accounts import UserInfo
@@ -98,11 +99,13 @@ async def current_user(request: Request) -> UserInfo:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         user, _kind = resolve_token(dep, header[7:].strip())
+        set_actor(user.email, user.id)
         return user
     session = request.cookies.get(SESSION_COOKIE)
     if not session:
         raise Unauthenticated("sign in first")
     user, _kind = resolve_token(dep, session)
+    set_actor(user.email, user.id)
     await check_csrf(request)
     return user
 

@@ -24,6 +24,7 @@ from truthset.workforce.teams import (
     get_team,
     list_teams,
     remove_member,
+    set_notifications,
     set_team_groups,
     team_groups,
     team_ids_of,
@@ -32,10 +33,12 @@ from truthset.workforce.teams import (
 from truthset.workforce.users import (
     create_admin,
     create_workers,
+    email_notifications,
     enable_admin,
     get_user,
     set_admin,
     set_disabled,
+    set_email_notifications,
 )
 
 __all__ = [
@@ -52,6 +55,7 @@ __all__ = [
     "create_team",
     "create_workers",
     "delete_team",
+    "email_notifications",
     "enable_admin",
     "forget_old_failures",
     "get_team",
@@ -66,6 +70,8 @@ __all__ = [
     "revoke_token",
     "set_admin",
     "set_disabled",
+    "set_email_notifications",
+    "set_notifications",
     "set_team_groups",
     "team_groups",
     "team_ids_of",

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, insert, select, update
 
+from truthset import audit
 from truthset.db.tables import Invitation, User
 from truthset.deployment import Deployment
 from truthset.errors import Invalid, NotFound
@@ -47,6 +48,7 @@ def invite(dep: Deployment, team: str, emails: list[str]) -> list[InvitationResu
             add_member(conn, dep, found, user_id)
             url = _new_invitation(conn, dep, user_id, found) if status == "invited" else None
             pending.append((email, url, status))
+        audit.record(conn, dep, "team.invited", detail={"team": team, "workers": normalized})
     return [_deliver_invitation(dep, team, email, url, status) for email, url, status in pending]
 
 
@@ -110,7 +112,7 @@ def accept_invitation(dep: Deployment, token: str, password: str) -> UserInfo:
     hashed = passwords.hash_password(password)
     now = dep.clock.now()
     with dep.db.write() as conn:
-        invitation_id, _email, user_id = _open_invitation(conn, dep, token)
+        invitation_id, email, user_id = _open_invitation(conn, dep, token)
         conn.execute(update(Invitation).where(Invitation.id == invitation_id).values(used_at=now))
         status = conn.scalar(select(User.status).where(User.id == user_id))
         new_status = "disabled" if status == "disabled" else "active"
@@ -119,5 +121,8 @@ def accept_invitation(dep: Deployment, token: str, password: str) -> UserInfo:
             .where(User.id == user_id)
             .values(password_hash=hashed, status=new_status, updated_at=now)
         )
+        if new_status == "active":
+            detail = {"method": "invitation"}
+            audit.record(conn, dep, "signin", actor=email, actor_id=user_id, detail=detail)
         user = user_by_id(conn, user_id)
     return user_info(user)

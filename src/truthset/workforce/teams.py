@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from truthset import audit
 from truthset.db.tables import Job, Team, TeamGroup, TeamMember, User
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, NotFound
@@ -30,6 +31,8 @@ class TeamInfo:
     members: int
     created_at: datetime
     updated_at: datetime | None = None
+    # NotificationConfiguration.NotificationTopicArn: members are e-mailed about new work.
+    notification_topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,9 @@ def _check_description(description: str) -> None:
         raise Invalid("team description must be at most 200 characters")
 
 
-def create_team(dep: Deployment, name: str, description: str = "") -> TeamInfo:
+def create_team(
+    dep: Deployment, name: str, description: str = "", notification_topic: str | None = None
+) -> TeamInfo:
     check_name(name, "team name")
     _check_description(description)
     now = dep.clock.now()
@@ -64,9 +69,25 @@ def create_team(dep: Deployment, name: str, description: str = "") -> TeamInfo:
                 description=description,
                 created_at=now,
                 updated_at=now,
+                notification_topic=notification_topic,
             )
         )
-    return TeamInfo(name, description, 0, now, now)
+        audit.record(conn, dep, "team.created", detail={"team": name})
+    return TeamInfo(name, description, 0, now, now, notification_topic)
+
+
+def set_notifications(dep: Deployment, name: str, topic: str | None) -> None:
+    """Turns e-mail about new work on (a topic: any non-empty name) or off (None)."""
+    if topic is not None and not 1 <= len(topic) <= 256:
+        raise Invalid("NotificationTopicArn must be 1-256 characters")
+    with dep.db.write() as conn:
+        found = team_id(conn, name)
+        conn.execute(
+            update(Team)
+            .where(Team.id == found)
+            .values(notification_topic=topic or None, updated_at=dep.clock.now())
+        )
+        audit.record(conn, dep, "team.updated", detail={"team": name, "notifications": topic})
 
 
 def update_team(dep: Deployment, name: str, description: str) -> None:
@@ -78,6 +99,7 @@ def update_team(dep: Deployment, name: str, description: str) -> None:
             .where(Team.id == found)
             .values(description=description, updated_at=dep.clock.now())
         )
+        audit.record(conn, dep, "team.updated", detail={"team": name, "description": description})
 
 
 def add_members_of(dep: Deployment, team: str, sources: list[str]) -> int:
@@ -94,6 +116,12 @@ def add_members_of(dep: Deployment, team: str, sources: list[str]) -> int:
             add_member(conn, dep, target, user_id)
         if new:
             conn.execute(update(Team).where(Team.id == target).values(updated_at=dep.clock.now()))
+        audit.record(
+            conn,
+            dep,
+            "team.members_added",
+            detail={"team": team, "from": sources, "added": len(new)},
+        )
     return len(new)
 
 
@@ -112,6 +140,7 @@ def list_teams(dep: Deployment) -> list[TeamInfo]:
             func.coalesce(members.c.n, 0),
             Team.created_at,
             Team.updated_at,
+            Team.notification_topic,
         )
         .outerjoin(members, members.c.team_id == Team.id)
         .where(Team.deleted_at.is_(None))
@@ -132,7 +161,14 @@ def get_team(dep: Deployment, name: str) -> tuple[TeamInfo, list[Member]]:
             .order_by(User.email)
         ).all()
     members = [Member(email, status) for email, status in rows]
-    info = TeamInfo(team.name, team.description, len(members), team.created_at, team.updated_at)
+    info = TeamInfo(
+        team.name,
+        team.description,
+        len(members),
+        team.created_at,
+        team.updated_at,
+        team.notification_topic,
+    )
     return info, members
 
 
@@ -157,6 +193,7 @@ def delete_team(dep: Deployment, name: str) -> None:
             )
         else:
             conn.execute(delete(Team).where(Team.id == found))
+        audit.record(conn, dep, "team.deleted", detail={"team": name})
     dep.memberships.clear()
 
 
@@ -191,6 +228,7 @@ def remove_member(dep: Deployment, team: str, email: str) -> None:
         if user is None:
             raise NotFound(f"no user {email}")
         drop_member(conn, dep, found, user.id)
+        audit.record(conn, dep, "team.member_removed", detail={"team": team, "worker": email})
 
 
 def team_ids_of(conn: Connection, user_id: int) -> list[int]:
@@ -239,6 +277,7 @@ def set_team_groups(dep: Deployment, name: str, groups: Iterable[str]) -> list[s
                 ],
             )
         conn.execute(update(Team).where(Team.id == found).values(updated_at=dep.clock.now()))
+        audit.record(conn, dep, "team.groups_set", detail={"team": name, "groups": chosen})
     return chosen
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from truthset import audit
 from truthset.db.tables import User
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, NotFound
@@ -51,6 +52,7 @@ def create_admin(dep: Deployment, email: str, password: str | None) -> tuple[Use
                 conn, dep, email, is_admin=True, status="active", password_hash=hashed
             )
         user = user_by_id(conn, user_id)
+        audit.record(conn, dep, "admin.created", detail={"user": email})
     return user_info(user), generated
 
 
@@ -84,6 +86,7 @@ def create_workers(
             created.append(
                 (user_info(user_by_id(conn, user_id)), None if password else plain[email])
             )
+        audit.record(conn, dep, "team.members_added", detail={"team": team, "created": normalized})
     return created
 
 
@@ -131,6 +134,8 @@ def set_disabled(dep: Deployment, email: str, disabled: bool) -> UserInfo:
         if disabled:
             end_sessions(conn, dep, user_id)
             dispatch.end_worker_leases(conn, dep.clock.now(), user_id)
+        action = "worker.disabled" if disabled else "worker.enabled"
+        audit.record(conn, dep, action, detail={"user": user.email})
         row = user_by_id(conn, user_id)
     return user_info(row)
 
@@ -147,6 +152,8 @@ def set_admin(dep: Deployment, email: str, is_admin: bool) -> UserInfo:
             .where(User.id == user_id)
             .values(is_admin=is_admin, updated_at=dep.clock.now())
         )
+        action = "admin.granted" if is_admin else "admin.revoked"
+        audit.record(conn, dep, action, detail={"user": user.email})
         row = user_by_id(conn, user_id)
     dep.token_cache.clear()
     return user_info(row)
@@ -167,6 +174,23 @@ def enable_admin(dep: Deployment, email: str) -> UserInfo:
             .where(User.id == user_id)
             .values(is_admin=True, status="active", updated_at=dep.clock.now())
         )
+        audit.record(conn, dep, "admin.granted", detail={"user": user.email, "recovery": True})
         row = user_by_id(conn, user_id)
     dep.token_cache.clear()
     return user_info(row)
+
+
+def email_notifications(dep: Deployment, user_id: int) -> bool:
+    """Whether the worker wants e-mail when a job with work for them starts."""
+    with dep.db.read() as conn:
+        return bool(conn.scalar(select(User.notify_email).where(User.id == user_id)))
+
+
+def set_email_notifications(dep: Deployment, user_id: int, on: bool) -> None:
+    """The worker's opt-out (or back in) of new-work e-mails."""
+    with dep.db.write() as conn:
+        conn.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(notify_email=on, updated_at=dep.clock.now())
+        )

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from truthset import jobs, quality, workforce
+from truthset.operations.activity import Activity, job_activity
 from truthset.web.schemas import (
+    ActivityOut,
     InvitationOut,
     InvitationsOut,
     InviteIn,
+    JobActivityOut,
     JobIn,
     JobOut,
     JobQualityOut,
@@ -17,6 +22,7 @@ from truthset.web.schemas import (
     TeamIn,
     TeamOut,
     UserOut,
+    WorkerActivityOut,
     WorkerCreatedOut,
     WorkerQualityOut,
     WorkersIn,
@@ -34,7 +40,8 @@ def list_teams(_admin: AdminUser, dep: DeploymentDep) -> list[TeamOut]:
 @router.post("/teams", response_model=TeamOut, status_code=201)
 def create_team(body: TeamIn, _admin: AdminUser, dep: DeploymentDep) -> TeamOut:
     """409 when a team of that name (ignoring case) exists."""
-    return TeamOut(**vars(workforce.create_team(dep, body.name, body.description)))
+    topic = "smtp" if body.notify_workers else None
+    return TeamOut(**vars(workforce.create_team(dep, body.name, body.description, topic)))
 
 
 @router.get("/teams/{name}", response_model=TeamDetailOut)
@@ -126,6 +133,26 @@ def job_quality(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobQualityO
         job=report.job,
         alpha=report.alpha,
         workers=[WorkerQualityOut(**vars(w)) for w in report.workers],
+    )
+
+
+def _activity_out(activity: Activity) -> dict[str, Any]:
+    return {**vars(activity), "MeanTimePerTask": activity.MeanTimePerTask}
+
+
+@router.get("/jobs/{name}/worker-activity", response_model=JobActivityOut)
+def worker_activity(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobActivityOut:
+    """Ground Truth's CloudWatch worker metrics for the job, per worker and in total: tasks
+    accepted, submitted, declined, returned (released), expired; time spent and per task."""
+    report = job_activity(dep, name)
+    return JobActivityOut(
+        job=report.job,
+        ActiveWorkers=report.ActiveWorkers,
+        totals=ActivityOut(**_activity_out(report.totals)),
+        workers=[
+            WorkerActivityOut(worker_id=worker_id, email=email, **_activity_out(activity))
+            for worker_id, email, activity in report.workers
+        ],
     )
 
 

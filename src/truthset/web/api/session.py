@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from truthset import workforce
 from truthset.identity.limits import Throttled
 from truthset.web.errors import error_body
-from truthset.web.schemas import LoginIn, TokenOut, UserOut
+from truthset.web.schemas import LoginIn, NotificationsIn, TokenOut, UserOut
 from truthset.web.security import CurrentUser, DeploymentDep, client_key
 
 router = APIRouter(tags=["session"])
@@ -47,6 +47,20 @@ def logout(request: Request, user: CurrentUser, dep: DeploymentDep) -> None:
         else request.cookies.get("truthset_session", "")
     )
     workforce.revoke_token(dep, token)
+
+
+@router.get("/me/notifications", response_model=NotificationsIn)
+def my_notifications(user: CurrentUser, dep: DeploymentDep) -> NotificationsIn:
+    return NotificationsIn(email_on_new_work=workforce.email_notifications(dep, user.id))
+
+
+@router.put("/me/notifications", response_model=NotificationsIn)
+def set_my_notifications(
+    body: NotificationsIn, user: CurrentUser, dep: DeploymentDep
+) -> NotificationsIn:
+    """Opt out of (or back into) e-mail when a job of my teams starts."""
+    workforce.set_email_notifications(dep, user.id, body.email_on_new_work)
+    return body
 
 
 @router.get("/me", response_model=UserOut)

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from truthset.audit import set_actor
 from truthset.deployment import Deployment
 from truthset.errors import TruthsetError
 from truthset.web.sagemaker import (
@@ -106,6 +107,7 @@ def _signed_request(request: Request, body: bytes) -> sigv4.SignedRequest:
 
 def _call(dep: Deployment, signed: sigv4.SignedRequest, target: str | None) -> dict[str, Any]:
     user = sigv4.authenticate(dep, signed)
+    set_actor(user.email, user.id)
     name, operation = _operation(target)
     _authorize(user, name)
     params = shapes.validate(name, _params(signed.body))

@@ -98,7 +98,14 @@ def _workteam(dep: Deployment, team: TeamInfo) -> dict[str, Any]:
     }
     if team.updated_at is not None:
         described["LastUpdatedDate"] = epoch(team.updated_at)
+    if team.notification_topic:
+        # Here the "topic" turns on e-mail through SMTP; no SNS topic is called.
+        described["NotificationConfiguration"] = {"NotificationTopicArn": team.notification_topic}
     return described
+
+
+def _topic(params: dict[str, Any]) -> str | None:
+    return params.get("NotificationConfiguration", {}).get("NotificationTopicArn") or None
 
 
 def _check_workforce(dep: Deployment, params: dict[str, Any]) -> None:
@@ -114,7 +121,7 @@ def create_workteam(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
     _check_workforce(dep, params)
     name = params["WorkteamName"]
     _groups(params["MemberDefinitions"])  # refused before anything is created
-    workforce.create_team(dep, name, params["Description"])
+    workforce.create_team(dep, name, params["Description"], _topic(params))
     _set_members(dep, name, params["MemberDefinitions"])
     return {"WorkteamArn": arns.workteam_arn(dep.settings, name)}
 
@@ -144,6 +151,8 @@ def update_workteam(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
         _set_members(dep, team.name, params["MemberDefinitions"])
     if "Description" in params:
         workforce.update_team(dep, team.name, params["Description"])
+    if "NotificationConfiguration" in params:
+        workforce.set_notifications(dep, team.name, _topic(params))
     team, _members = workforce.get_team(dep, name)
     return {"Workteam": _workteam(dep, team)}
 

@@ -1,0 +1,1 @@
+"""Notifications: job webhooks and e-mail to workers, through an outbox the runner delivers."""
