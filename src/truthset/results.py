@@ -15,6 +15,7 @@ from sqlalchemy import Float, cast, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
+from truthset import audit
 from truthset.db.tables import Annotation, DataObject, Job, User
 from truthset.deployment import Deployment
 from truthset.errors import Invalid, NotFound
@@ -329,4 +330,12 @@ def override_label(dep: Deployment, name: str, object_id: int, class_name: str, 
         )
         conn.execute(
             update(Job).where(Job.id == job.id).values(label_version=Job.label_version + 1)
+        )
+        audit.record(
+            conn,
+            dep,
+            "label.overridden",
+            job=job.name,
+            object_id=object_id,
+            detail={"label": class_name, "replaced": previous},
         )

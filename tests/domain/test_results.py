@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.support.factories import VIEWS, answer, make_job, make_team
 from truthset import charts, dispatch, jobs, results
 from truthset.background.runner import run_job
+from truthset.db.tables import AuditEntry
 from truthset.deployment import Deployment
 from truthset.errors import Invalid
 
+
 # Object -> the three workers' answers: 0 and 2 unanimous, 1 and 3 split.
+def audit_entries(dep: Deployment) -> list[Any]:
+    with dep.db.read() as conn:
+        return list(conn.execute(select(AuditEntry.__table__).order_by(AuditEntry.id)))
+
+
 ANSWERS = {
     0: ["Left-CC"] * 3,
     1: ["Right-MLO", "Right-MLO", "Left-MLO"],
@@ -93,6 +102,9 @@ def test_an_override_is_in_the_output_and_survives_consolidation(labeled: Deploy
     assert meta["class-name"] == "Left-MLO" and meta["human-annotated"] == "yes"
     assert meta["truthset-override"]["by"] == "admin@example.org"
     assert meta["truthset-override"]["replaced"] == "Right-MLO"
+    entries = [e for e in audit_entries(dep) if e.action == "label.overridden"]
+    assert len(entries) == 1 and entries[0].object_id == 1
+    assert json.loads(entries[0].detail) == {"label": "Left-MLO", "replaced": "Right-MLO"}
     row = results.browse(dep, "views", results.ObjectQuery(label="Left-MLO")).rows[0]
     assert row.object_id == 1 and row.overridden
     with pytest.raises(Invalid, match="not one of the job's labels"):

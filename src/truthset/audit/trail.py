@@ -38,6 +38,8 @@ ACTIONS = (
     "admin.revoked",
     "job.created",
     "job.stopped",
+    "label.overridden",
+    "worker.model_created",
     "accesskey.created",
     "accesskey.revoked",
     "workforce.created",

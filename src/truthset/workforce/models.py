@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from truthset import audit
 from truthset.db.tables import User
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid
@@ -35,6 +36,7 @@ def create_model_worker(dep: Deployment, name: str, team: str, hook: str) -> Use
             raise Conflict(f"a model worker named {name!r} already exists")
         user_id = insert_user(conn, dep, email, status="active", model_hook=json.dumps(spec))
         add_member(conn, dep, team_key, user_id)
+        audit.record(conn, dep, "worker.model_created", detail={"team": team, "hook": spec["kind"]})
         return user_info(user_by_id(conn, user_id))
 
 
