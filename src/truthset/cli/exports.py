@@ -1,0 +1,42 @@
+"""`job export`: a job's labels in a training format, written to a local folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from truthset import exports
+from truthset.cli.context import deployment, out
+
+FormatOpt = Annotated[str, typer.Option("--format", help=f"One of {', '.join(exports.FORMATS)}.")]
+FolderOpt = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", help="Folder to write (default: ./<job>-<format>)."),
+]
+MinConfidenceOpt = Annotated[
+    float | None,
+    typer.Option(help="Leave out objects whose confidence is under this (0-1)."),
+]
+
+
+def job_export(
+    ctx: typer.Context,
+    name: str,
+    format_name: FormatOpt,
+    output: FolderOpt = None,
+    min_confidence: MinConfidenceOpt = None,
+) -> None:
+    """Export a job's labels for training: coco (boxes, polygons, masks, keypoints), yolo
+    (boxes, polygons), voc (boxes), csv and jsonl (classification), hf (a Hugging Face
+    datasets folder), spacy and conll (named entities)."""
+    folder = output or Path(f"{name}-{format_name}")
+    result = exports.export_job(deployment(ctx), name, format_name, folder, min_confidence)
+    out.print(
+        f"{result.objects} objects exported as {result.format} to {result.folder}", soft_wrap=True
+    )
+
+
+def register(job_app: typer.Typer) -> None:
+    job_app.command("export")(job_export)
