@@ -17,6 +17,7 @@ from truthset.settings import Settings
 from truthset.web import (
     api,
     console,
+    console_exports,
     console_templates,
     errors,
     media,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.include_router(portal.router)
     app.include_router(console_templates.router)
     app.include_router(console.router)
+    app.include_router(console_exports.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(NetworkLimits, deployment=dep)
     app.add_middleware(SecurityHeaders)
