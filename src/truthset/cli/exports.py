@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from truthset import exports
+from truthset.cli import remote
 from truthset.cli.context import deployment, out
 
 FormatOpt = Annotated[str, typer.Option("--format", help=f"One of {', '.join(exports.FORMATS)}.")]
@@ -32,6 +33,8 @@ def job_export(
     (boxes, polygons), voc (boxes), csv and jsonl (classification), hf (a Hugging Face
     datasets folder), spacy and conll (named entities)."""
     folder = output or Path(f"{name}-{format_name}")
+    if (server := remote.client(ctx)) is not None:
+        return remote.job_export(server, name, format_name, folder, min_confidence)
     result = exports.export_job(deployment(ctx), name, format_name, folder, min_confidence)
     out.print(
         f"{result.objects} objects exported as {result.format} to {result.folder}", soft_wrap=True

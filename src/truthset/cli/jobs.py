@@ -13,7 +13,7 @@ from rich.table import Table
 from truthset import jobs, manifests, quality
 from truthset.background import leases
 from truthset.background.runner import run_job
-from truthset.cli import exports
+from truthset.cli import exports, remote
 from truthset.cli.context import deployment, err, out
 from truthset.cli.templates import custom_job_options, load_template
 from truthset.deployment import Deployment
@@ -236,14 +236,37 @@ def job_create(
     post_hook: PostHookOpt = None,
     allow_origin: AllowOriginOpt = None,
 ) -> None:
-    """Create a labeling job from a manifest and start it."""
+    """Create a labeling job from a manifest and start it. With --url the manifest, output
+    and label config paths are the server's (or s3:// URIs)."""
     if instructions is not None and not instructions.is_file():
         raise Invalid(f"{instructions}: no such file")
-    dep = deployment(ctx)
-    ui_template, assets = load_template(dep, template) if template else (None, {})
     options = jobs.job_options(
         audit_label_attribute_name, auto_label, auto_label_target, initial_model_job, gold_ratio
     )
+    if (server := remote.client(ctx)) is not None:
+        if template or pre_hook or post_hook or allow_origin:
+            raise Invalid("--template, hooks and --allow-origin are not available with --url")
+        fields = {
+            "name": name,
+            "manifest": manifest_path,
+            "output": output,
+            "team": team,
+            "task_type": task_type,
+            "labels": labels_from_list(labels) if labels else None,
+            "label_config": label_config,
+            "workers_per_object": workers_per_object,
+            "title": title,
+            "description": description,
+            "instructions": instructions.read_text() if instructions else "",
+            "label_attribute_name": label_attribute_name,
+            "task_time_limit": task_time_limit,
+            "task_availability": task_availability,
+            "max_concurrent_tasks": max_concurrent_tasks,
+            "options": options,
+        }
+        return remote.job_create(server, fields)
+    dep = deployment(ctx)
+    ui_template, assets = load_template(dep, template) if template else (None, {})
     options.update(custom_job_options(dep, pre_hook, post_hook, allow_origin))
     request = jobs.JobRequest(
         name=name,
@@ -274,6 +297,8 @@ def job_create(
 @job_app.command("list")
 def job_list(ctx: typer.Context) -> None:
     """List jobs with status and progress."""
+    if (server := remote.client(ctx)) is not None:
+        return remote.job_list(server)
     table = Table("job", "status", "task type", "team", "labeled", "failed", "objects", box=None)
     for item in jobs.list_jobs(deployment(ctx)):
         c = item.counters
@@ -292,6 +317,8 @@ def job_list(ctx: typer.Context) -> None:
 @job_app.command("describe")
 def job_describe(ctx: typer.Context, name: str) -> None:
     """Show a job: settings, status and Ground Truth's label counters."""
+    if (server := remote.client(ctx)) is not None:
+        return remote.show_job(server.job(name))
     dep = deployment(ctx)
     _show_job(dep, jobs.describe_job(dep, name))
 
@@ -299,6 +326,8 @@ def job_describe(ctx: typer.Context, name: str) -> None:
 @job_app.command("stop")
 def job_stop(ctx: typer.Context, name: str) -> None:
     """Stop a job: no new tasks; results so far are written to the output."""
+    if (server := remote.client(ctx)) is not None:
+        return remote.job_stop(server, name)
     dep = deployment(ctx)
     stopped = jobs.stop_job(dep, name)
     # A running server does the rest; without one, do it here.
@@ -329,6 +358,8 @@ def job_wait(
     interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
 ) -> None:
     """Show a progress bar of labeled objects until the job ends (the server must be running)."""
+    if (server := remote.client(ctx)) is not None:
+        return remote.job_wait(server, name, interval)
     dep = deployment(ctx)
     info = jobs.describe_job(dep, name)
     columns = (
