@@ -44,7 +44,9 @@ def test_single_label_classification_as_csv_jsonl_and_hf(dep: Deployment, tmp_pa
     ]
     assert float(rows[0]["confidence"]) > 0.5 and rows[0]["human_annotated"] == "True"
 
-    export_job(dep, "topics", "jsonl", tmp_path / "jsonl")
+    seen: list[int] = []
+    export_job(dep, "topics", "jsonl", tmp_path / "jsonl", progress=seen.append, progress_every=1)
+    assert seen == [1, 2]
     loaded = datasets.load_dataset(
         "json",
         data_files=str(tmp_path / "jsonl" / "labels.jsonl"),

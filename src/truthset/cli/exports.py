@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from truthset import exports
 from truthset.cli import remote
 from truthset.cli.context import deployment, out
+from truthset.jobs import describe_job
 
 FormatOpt = Annotated[str, typer.Option("--format", help=f"One of {', '.join(exports.FORMATS)}.")]
 FolderOpt = Annotated[
@@ -35,7 +37,22 @@ def job_export(
     folder = output or Path(f"{name}-{format_name}")
     if (server := remote.client(ctx)) is not None:
         return remote.job_export(server, name, format_name, folder, min_confidence)
-    result = exports.export_job(deployment(ctx), name, format_name, folder, min_confidence)
+    dep = deployment(ctx)
+    if not out.is_terminal:
+        result = exports.export_job(dep, name, format_name, folder, min_confidence)
+    else:
+        labeled = describe_job(dep, name).counters.total_labeled
+        columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, console=out, transient=True) as bar:
+            step = bar.add_task("export", total=labeled or None)
+            result = exports.export_job(
+                dep,
+                name,
+                format_name,
+                folder,
+                min_confidence,
+                progress=lambda count: bar.update(step, completed=count),
+            )
     out.print(
         f"{result.objects} objects exported as {result.format} to {result.folder}", soft_wrap=True
     )

@@ -28,6 +28,7 @@ CLASSIFICATION = (
 BOXES = ("bounding-box", "bounding-box-adjustment")
 MASKS = ("semantic-segmentation", "semantic-segmentation-adjustment")
 NER = ("named-entity-recognition",)
+PROGRESS_EVERY = 1_000
 
 Writer = Callable[[Deployment, ExportJob, Iterator[LabeledObject], Path], int]
 
@@ -90,10 +91,13 @@ def export_job(
     format_name: str,
     folder: Path,
     min_confidence: float | None = None,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = PROGRESS_EVERY,
 ) -> ExportResult:
     """Writes the job's labels in the format into `folder` (created; files in it of the same
     names are replaced). Objects whose confidence is under `min_confidence` are left out. The
-    files appear whole or not at all: they are written beside and moved in at the end."""
+    files appear whole or not at all: they are written beside and moved in at the end.
+    `progress` is told the number of objects written so far, every `progress_every` objects."""
     info = describe_job(dep, name)
     fmt = check_format(info.task_type, format_name)
     if min_confidence is not None and not 0 <= min_confidence <= 1:
@@ -101,13 +105,23 @@ def export_job(
     job = ExportJob(info.id, info.name, info.task_type, info.label_attribute_name, info.labels)
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as work:
-        count = fmt.write(dep, job, labeled_objects(dep, job, min_confidence), Path(work))
+        objects = _counted(labeled_objects(dep, job, min_confidence), progress, progress_every)
+        count = fmt.write(dep, job, objects, Path(work))
         for item in sorted(Path(work).iterdir()):
             target = folder / item.name
             if target.is_dir():
                 shutil.rmtree(target)
             item.replace(target)
     return ExportResult(info.name, fmt.name, folder, count)
+
+
+def _counted(
+    objects: Iterator[LabeledObject], progress: Callable[[int], None] | None, every: int
+) -> Iterator[LabeledObject]:
+    for count, record in enumerate(objects, 1):
+        yield record
+        if progress is not None and count % every == 0:
+            progress(count)
 
 
 __all__ = ["FORMATS", "ExportResult", "check_format", "export_job"]

@@ -77,7 +77,14 @@ def run_export(dep: Deployment, export_id: int) -> ExportRun:
     try:
         with tempfile.TemporaryDirectory(prefix="truthset-export-") as scratch:
             folder = Path(scratch) / "export"
-            result = export_job(dep, run.job, run.format, folder, run.min_confidence)
+            result = export_job(
+                dep,
+                run.job,
+                run.format,
+                folder,
+                run.min_confidence,
+                progress=lambda count: _record_progress(dep, export_id, count),
+            )
             archive = Path(scratch) / "export.zip"
             _zip(folder, archive)
             with archive.open("rb") as source, dep.storage.open_write(uri) as target:
@@ -90,6 +97,12 @@ def run_export(dep: Deployment, export_id: int) -> ExportRun:
     else:
         _finish(dep, export_id, "Completed", objects=result.objects, uri=uri)
     return get_export(dep, export_id)
+
+
+def _record_progress(dep: Deployment, export_id: int, count: int) -> None:
+    """While Running, `objects` counts the objects written so far (what a status poll shows)."""
+    with dep.db.write() as conn:
+        conn.execute(update(Export).where(Export.id == export_id).values(objects=count))
 
 
 def _zip(folder: Path, archive: Path) -> None:

@@ -30,7 +30,7 @@ class ExportOut(BaseModel):
     format: str
     min_confidence: float | None
     status: str = Field(description="Running | Completed | Failed")
-    objects: int
+    objects: int = Field(description="Objects exported (so far, while Running)")
     error: str | None
     created_at: datetime
     ended_at: datetime | None
