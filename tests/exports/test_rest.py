@@ -13,7 +13,9 @@ from pycocotools.coco import COCO
 
 from tests.exports.jobs import boxes, labeled_job
 from tests.support.factories import PASSWORD, make_admin, make_team
+from truthset.clock import ManualClock
 from truthset.deployment import Deployment
+from truthset.exports import runs
 
 
 def login(client: TestClient, email: str) -> dict[str, str]:
@@ -81,3 +83,20 @@ def test_results_page_by_page(client: TestClient, dep: Deployment, limit: int) -
     assert [r["object_id"] for r in seen] == [0, 1]
     assert all(r["state"] == "labeled" and r["answers"] == 2 for r in seen)
     assert seen[0]["line"]["street"]["annotations"][0]["left"] == 4
+
+
+def test_an_export_its_server_abandoned_is_reported_failed(
+    client: TestClient, dep: Deployment, clock: ManualClock
+) -> None:
+    admin_user = make_admin(dep)
+    workers = make_team(dep, workers=2)
+    labeled_job(dep, workers, "street", "bounding-box", lambda w, o: boxes(("car", 4, 5, 20, 10)))
+    # Started, but never run: as if the server making it had been killed.
+    run = runs.start_export(dep, "street", "voc", None, admin_user.id)
+    clock.advance(14 * 60)
+    assert runs.get_export(dep, run.id).status == "Running"
+    clock.advance(2 * 60)
+    admin = login(client, "admin@example.org")
+    (listed,) = client.get("/api/v1/jobs/street/exports", headers=admin).json()
+    assert listed["status"] == "Failed" and listed["error"] == runs.ABANDONED
+    assert client.get(f"/api/v1/exports/{run.id}/download", headers=admin).status_code == 404

@@ -355,5 +355,8 @@ class Export(Base):
     error: Mapped[str | None] = mapped_column(String(1024))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Touched as the export makes progress: a Running export left untouched for long was
+    # abandoned by a server that stopped, and is reported Failed.
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (Index("ix_exports_job", "job_id"),)

@@ -10,7 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -24,6 +24,10 @@ from truthset.jobs import describe_job
 from truthset.storage.base import join
 
 MAX_ERROR = 1024
+# A Running export that made no progress for this long was left by a server that stopped (it
+# runs in that server's process): it is reported Failed, and may be started again.
+STALE = timedelta(minutes=15)
+ABANDONED = "the server making this export stopped before it was done; start it again"
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ def start_export(
                 objects=0,
                 created_by=user_id,
                 created_at=dep.clock.now(),
+                updated_at=dep.clock.now(),
             )
             .returning(Export.id)
         ).scalar_one()
@@ -86,7 +91,9 @@ def run_export(dep: Deployment, export_id: int) -> ExportRun:
                 progress=lambda count: _record_progress(dep, export_id, count),
             )
             archive = Path(scratch) / "export.zip"
+            _record_progress(dep, export_id, result.objects)
             _zip(folder, archive)
+            _record_progress(dep, export_id, result.objects)
             with archive.open("rb") as source, dep.storage.open_write(uri) as target:
                 while chunk := source.read(1 << 20):
                     target.write(chunk)
@@ -102,7 +109,11 @@ def run_export(dep: Deployment, export_id: int) -> ExportRun:
 def _record_progress(dep: Deployment, export_id: int, count: int) -> None:
     """While Running, `objects` counts the objects written so far (what a status poll shows)."""
     with dep.db.write() as conn:
-        conn.execute(update(Export).where(Export.id == export_id).values(objects=count))
+        conn.execute(
+            update(Export)
+            .where(Export.id == export_id)
+            .values(objects=count, updated_at=dep.clock.now())
+        )
 
 
 def _zip(folder: Path, archive: Path) -> None:
@@ -117,7 +128,7 @@ def _finish(dep: Deployment, export_id: int, status: str, **values: object) -> N
         conn.execute(
             update(Export)
             .where(Export.id == export_id)
-            .values(status=status, ended_at=dep.clock.now(), **values)
+            .values(status=status, ended_at=dep.clock.now(), updated_at=dep.clock.now(), **values)
         )
 
 
@@ -147,7 +158,24 @@ def get_export(dep: Deployment, export_id: int) -> ExportRun:
         row = conn.execute(_query().where(Export.id == export_id)).first()
     if row is None:
         raise NotFound(f"no export {export_id}")
+    if _abandoned(dep, row):
+        return get_export(dep, export_id)
     return _run(row)
+
+
+def _abandoned(dep: Deployment, row: Any) -> bool:
+    """Marks a stale Running export Failed (once: the update names the state it saw)."""
+    if row.status != "Running" or dep.clock.now() - row.updated_at < STALE:
+        return False
+    with dep.db.write() as conn:
+        conn.execute(
+            update(Export)
+            .where(
+                Export.id == row.id, Export.status == "Running", Export.updated_at == row.updated_at
+            )
+            .values(status="Failed", error=ABANDONED, ended_at=dep.clock.now())
+        )
+    return True
 
 
 def list_exports(dep: Deployment, name: str) -> list[ExportRun]:
@@ -156,7 +184,7 @@ def list_exports(dep: Deployment, name: str) -> list[ExportRun]:
         rows = conn.execute(
             _query().where(Export.job_id == job.id).order_by(Export.id.desc()).limit(50)
         ).all()
-    return [_run(row) for row in rows]
+    return [get_export(dep, row.id) if _abandoned(dep, row) else _run(row) for row in rows]
 
 
 def open_download(
