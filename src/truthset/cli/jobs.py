@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -243,50 +243,40 @@ def job_create(
     options = jobs.job_options(
         audit_label_attribute_name, auto_label, auto_label_target, initial_model_job, gold_ratio
     )
+    fields: dict[str, Any] = {
+        "name": name,
+        "task_type": task_type,
+        "team": team,
+        "labels": labels_from_list(labels) if labels else None,
+        "workers_per_object": workers_per_object,
+        "title": title,
+        "description": description,
+        "instructions": instructions.read_text() if instructions else "",
+        "label_attribute_name": label_attribute_name,
+        "task_time_limit": task_time_limit,
+        "task_availability": task_availability,
+        "max_concurrent_tasks": max_concurrent_tasks,
+        "options": options,
+    }
+    paths: dict[str, Any] = {
+        "manifest": manifest_path,
+        "output": output,
+        "label_config": label_config,
+    }
     if (server := remote.client(ctx)) is not None:
         if template or pre_hook or post_hook or allow_origin:
             raise Invalid("--template, hooks and --allow-origin are not available with --url")
-        fields = {
-            "name": name,
-            "manifest": manifest_path,
-            "output": output,
-            "team": team,
-            "task_type": task_type,
-            "labels": labels_from_list(labels) if labels else None,
-            "label_config": label_config,
-            "workers_per_object": workers_per_object,
-            "title": title,
-            "description": description,
-            "instructions": instructions.read_text() if instructions else "",
-            "label_attribute_name": label_attribute_name,
-            "task_time_limit": task_time_limit,
-            "task_availability": task_availability,
-            "max_concurrent_tasks": max_concurrent_tasks,
-            "options": options,
-        }
-        return remote.job_create(server, fields)
+        return remote.job_create(server, fields | paths)
     dep = deployment(ctx)
     ui_template, assets = load_template(dep, template) if template else (None, {})
-    options.update(custom_job_options(dep, pre_hook, post_hook, allow_origin))
+    fields["options"] = options | custom_job_options(dep, pre_hook, post_hook, allow_origin)
+    # Local paths may be relative; storage wants absolute ones.
+    resolved: dict[str, Any] = {k: _storage_path(v) if v else None for k, v in paths.items()}
     request = jobs.JobRequest(
-        name=name,
-        manifest=_storage_path(manifest_path),
-        output=_storage_path(output),
-        task_type=task_type,
-        team=team,
-        labels=labels_from_list(labels) if labels else None,
-        label_config=_storage_path(label_config) if label_config else None,
-        workers_per_object=workers_per_object,
-        title=title,
-        description=description,
-        instructions=instructions.read_text() if instructions else "",
-        label_attribute_name=label_attribute_name,
-        task_time_limit=task_time_limit,
-        task_availability=task_availability,
-        max_concurrent_tasks=max_concurrent_tasks,
+        **fields,
+        **resolved,
         ui_template=ui_template,
         template_assets=assets,
-        options=options,
     )
     created = _create_job(dep, request)
     out.print(
