@@ -60,6 +60,16 @@ def test_single_label_classification_as_csv_jsonl_and_hf(dep: Deployment, tmp_pa
     assert table.features["label"].names == ["car", "pedestrian"]
     assert table["label"] == [0, 1] and table["answers"] == [2, 2]
     assert table["source"] == TEXTS
+    # The data file alone also loads with load_dataset, keeping the class names (they travel
+    # in the Arrow schema's metadata).
+    streamed = datasets.load_dataset(
+        "arrow",
+        data_files=str(tmp_path / "hf" / "data-00000-of-00001.arrow"),
+        split="train",
+        cache_dir=str(tmp_path / "cache"),
+    )
+    assert streamed.features["label"].names == ["car", "pedestrian"]
+    assert streamed["label"] == [0, 1]
 
 
 def test_multilabel_classification_as_csv_jsonl_and_hf(dep: Deployment, tmp_path: Path) -> None:
