@@ -4,6 +4,7 @@ zip (read back by pycocotools); a job's results page by page."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -100,3 +101,31 @@ def test_an_export_its_server_abandoned_is_reported_failed(
     (listed,) = client.get("/api/v1/jobs/street/exports", headers=admin).json()
     assert listed["status"] == "Failed" and listed["error"] == runs.ABANDONED
     assert client.get(f"/api/v1/exports/{run.id}/download", headers=admin).status_code == 404
+
+
+def test_the_console_export_form_needs_an_admin_and_the_csrf_token(
+    client: TestClient, dep: Deployment
+) -> None:
+    make_admin(dep)
+    workers = make_team(dep, workers=2)
+    labeled_job(dep, workers, "street", "bounding-box", lambda w, o: boxes(("car", 4, 5, 20, 10)))
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    client.post(
+        "/login", data={"email": workers[0].email, "password": PASSWORD, "csrf_token": csrf}
+    )
+    form = {"format": "coco", "csrf_token": csrf}
+    assert client.post("/console/jobs/street/exports", data=form).status_code == 403  # a worker
+    client.post("/logout", data={"csrf_token": csrf})
+    client.post(
+        "/login", data={"email": "admin@example.org", "password": PASSWORD, "csrf_token": csrf}
+    )
+    assert client.post("/console/jobs/street/exports", data={"format": "coco"}).status_code == 403
+    started = client.post("/console/jobs/street/exports", data=form, follow_redirects=False)
+    assert started.status_code == 303
+    assert started.headers["location"] == "/console/jobs/street#exports"
+    shown = client.get("/console/jobs/street")
+    assert "Download street-coco-1.zip" in shown.text
+    assert '<option value="csv">' not in shown.text  # only the formats that fit boxes
+    wrong = client.post("/console/jobs/street/exports", data={**form, "format": "csv"})
+    assert wrong.status_code == 400 and "does not apply to bounding-box jobs" in wrong.text
