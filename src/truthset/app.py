@@ -18,6 +18,7 @@ from truthset.web import (
     api,
     console,
     console_audit,
+    console_exports,
     console_results,
     console_templates,
     errors,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.include_router(console_results.router)
     app.include_router(console_audit.router)
     app.include_router(console.router)
+    app.include_router(console_exports.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(NetworkLimits, deployment=dep)
     app.add_middleware(SecurityHeaders)

@@ -190,3 +190,34 @@ def _free_name(dep: Deployment, folder: str, now: datetime) -> str:
         name = f"{file_stamp(now)}-{suffix}.json"
         suffix += 1
     return name
+
+
+def results_page(
+    dep: Deployment, job_id: int, after: int, limit: int
+) -> list[tuple[int, str, bool, int, dict[str, Any]]]:
+    """(object id, state, machine-labeled, answers, output line) of up to `limit` objects
+    after object id `after`, in id order: the pages a client walks to read every result."""
+    with dep.db.read() as conn:
+        rows = conn.execute(
+            select(
+                DataObject.object_id,
+                DataObject.state,
+                DataObject.machine_labeled,
+                DataObject.answers,
+                DataObject.line,
+                DataObject.label,
+            )
+            .where(DataObject.job_id == job_id, DataObject.object_id > after)
+            .order_by(DataObject.object_id)
+            .limit(limit)
+        ).all()
+    return [
+        (
+            r.object_id,
+            r.state,
+            bool(r.machine_labeled),
+            r.answers,
+            json.loads(output_line(r.line, r.label)),
+        )
+        for r in rows
+    ]

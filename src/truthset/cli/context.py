@@ -11,6 +11,7 @@ from rich.console import Console
 from typer._click.core import Context as ClickContext
 
 from truthset.audit import Origin, use_origin
+from truthset.client import ApiError
 from truthset.deployment import Deployment, open_deployment
 from truthset.errors import Invalid, TruthsetError
 from truthset.settings import Settings
@@ -31,6 +32,9 @@ class ErrorsAsExitCodes(typer.core.TyperGroup):
                 for problem in error.problems:
                     err.print(f"  {problem}", soft_wrap=True)
             raise SystemExit(1) from None
+        except ApiError as error:  # remote mode: the server's answer
+            err.print(f"[bold red]error:[/] {error.message}", soft_wrap=True)
+            raise SystemExit(1) from None
         except ValueError as error:  # settings that fail validation
             err.print(f"[bold red]error:[/] {error}", soft_wrap=True)
             raise SystemExit(1) from None
@@ -38,13 +42,18 @@ class ErrorsAsExitCodes(typer.core.TyperGroup):
 
 def settings(ctx: typer.Context) -> Settings:
     root = ctx.find_root()
-    overrides: dict[str, Any] = dict(root.obj or {})
+    overrides: dict[str, Any] = {k: v for k, v in (root.obj or {}).items() if k != "url"}
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
 def deployment(ctx: typer.Context) -> Deployment:
     # The CLI acts on the database directly: its audit entries name the operating-system user.
     use_origin(Origin(actor=f"cli:{getpass.getuser()}", address="local"))
+    url = (ctx.find_root().obj or {}).get("url")
+    if url is not None:
+        raise Invalid(
+            f"`{ctx.command_path}` acts on the local deployment only; run it without --url"
+        )
     dep = open_deployment(settings(ctx))
     ctx.call_on_close(dep.db.dispose)
     return dep

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,6 +13,7 @@ from rich.table import Table
 from truthset import jobs, manifests, quality
 from truthset.background import leases
 from truthset.background.runner import run_job
+from truthset.cli import exports, remote
 from truthset.cli.context import deployment, err, out
 from truthset.cli.templates import custom_job_options, load_template
 from truthset.deployment import Deployment
@@ -27,6 +28,7 @@ job_app = typer.Typer(help="Labeling jobs.", no_args_is_help=True)
 def register(app: typer.Typer) -> None:
     app.add_typer(manifest_app, name="manifest")
     app.add_typer(job_app, name="job")
+    exports.register(job_app)
 
 
 def _storage_path(value: str) -> str:
@@ -234,34 +236,47 @@ def job_create(
     post_hook: PostHookOpt = None,
     allow_origin: AllowOriginOpt = None,
 ) -> None:
-    """Create a labeling job from a manifest and start it."""
+    """Create a labeling job from a manifest and start it. With --url the manifest, output
+    and label config paths are the server's (or s3:// URIs)."""
     if instructions is not None and not instructions.is_file():
         raise Invalid(f"{instructions}: no such file")
-    dep = deployment(ctx)
-    ui_template, assets = load_template(dep, template) if template else (None, {})
     options = jobs.job_options(
         audit_label_attribute_name, auto_label, auto_label_target, initial_model_job, gold_ratio
     )
-    options.update(custom_job_options(dep, pre_hook, post_hook, allow_origin))
+    fields: dict[str, Any] = {
+        "name": name,
+        "task_type": task_type,
+        "team": team,
+        "labels": labels_from_list(labels) if labels else None,
+        "workers_per_object": workers_per_object,
+        "title": title,
+        "description": description,
+        "instructions": instructions.read_text() if instructions else "",
+        "label_attribute_name": label_attribute_name,
+        "task_time_limit": task_time_limit,
+        "task_availability": task_availability,
+        "max_concurrent_tasks": max_concurrent_tasks,
+        "options": options,
+    }
+    paths: dict[str, Any] = {
+        "manifest": manifest_path,
+        "output": output,
+        "label_config": label_config,
+    }
+    if (server := remote.client(ctx)) is not None:
+        if template or pre_hook or post_hook or allow_origin:
+            raise Invalid("--template, hooks and --allow-origin are not available with --url")
+        return remote.job_create(server, fields | paths)
+    dep = deployment(ctx)
+    ui_template, assets = load_template(dep, template) if template else (None, {})
+    fields["options"] = options | custom_job_options(dep, pre_hook, post_hook, allow_origin)
+    # Local paths may be relative; storage wants absolute ones.
+    resolved: dict[str, Any] = {k: _storage_path(v) if v else None for k, v in paths.items()}
     request = jobs.JobRequest(
-        name=name,
-        manifest=_storage_path(manifest_path),
-        output=_storage_path(output),
-        task_type=task_type,
-        team=team,
-        labels=labels_from_list(labels) if labels else None,
-        label_config=_storage_path(label_config) if label_config else None,
-        workers_per_object=workers_per_object,
-        title=title,
-        description=description,
-        instructions=instructions.read_text() if instructions else "",
-        label_attribute_name=label_attribute_name,
-        task_time_limit=task_time_limit,
-        task_availability=task_availability,
-        max_concurrent_tasks=max_concurrent_tasks,
+        **fields,
+        **resolved,
         ui_template=ui_template,
         template_assets=assets,
-        options=options,
     )
     created = _create_job(dep, request)
     out.print(
@@ -272,6 +287,8 @@ def job_create(
 @job_app.command("list")
 def job_list(ctx: typer.Context) -> None:
     """List jobs with status and progress."""
+    if (server := remote.client(ctx)) is not None:
+        return remote.job_list(server)
     table = Table("job", "status", "task type", "team", "labeled", "failed", "objects", box=None)
     for item in jobs.list_jobs(deployment(ctx)):
         c = item.counters
@@ -290,6 +307,8 @@ def job_list(ctx: typer.Context) -> None:
 @job_app.command("describe")
 def job_describe(ctx: typer.Context, name: str) -> None:
     """Show a job: settings, status and Ground Truth's label counters."""
+    if (server := remote.client(ctx)) is not None:
+        return remote.show_job(server.job(name))
     dep = deployment(ctx)
     _show_job(dep, jobs.describe_job(dep, name))
 
@@ -297,6 +316,8 @@ def job_describe(ctx: typer.Context, name: str) -> None:
 @job_app.command("stop")
 def job_stop(ctx: typer.Context, name: str) -> None:
     """Stop a job: no new tasks; results so far are written to the output."""
+    if (server := remote.client(ctx)) is not None:
+        return remote.job_stop(server, name)
     dep = deployment(ctx)
     stopped = jobs.stop_job(dep, name)
     # A running server does the rest; without one, do it here.
@@ -327,6 +348,8 @@ def job_wait(
     interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
 ) -> None:
     """Show a progress bar of labeled objects until the job ends (the server must be running)."""
+    if (server := remote.client(ctx)) is not None:
+        return remote.job_wait(server, name, interval)
     dep = deployment(ctx)
     info = jobs.describe_job(dep, name)
     columns = (

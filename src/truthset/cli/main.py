@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from truthset.cli import audit, backups, hooks, jobs, people, server, templates
+from truthset.cli import audit, backups, hooks, jobs, people, remote, server, templates
 from truthset.cli.consolidate import consolidate
 from truthset.cli.context import ErrorsAsExitCodes
 
@@ -29,12 +29,22 @@ def main(
     database_url: Annotated[
         str | None, typer.Option(help="Database URL (env TRUTHSET_DATABASE_URL).")
     ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="Act on this truthset server through its REST API instead of the local "
+            "deployment (team list/create, job create/list/describe/wait/stop/export; token "
+            "in TRUTHSET_TOKEN, printed by `truthset --url URL login EMAIL`).",
+        ),
+    ] = None,
 ) -> None:
     """Acts on the deployment named by the settings; the server need not be running."""
-    ctx.obj = {"data_dir": data_dir, "database_url": database_url}
+    ctx.obj = {"data_dir": data_dir, "database_url": database_url, "url": url}
 
 
 server.register(app)
+app.command("login")(remote.login)
 app.command("consolidate")(consolidate)
 people.register(app)
 jobs.register(app)

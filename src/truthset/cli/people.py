@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from truthset import workforce
+from truthset.cli import remote
 from truthset.cli.context import deployment, out, read_secret_stdin
 from truthset.identity import accesskeys, resets
 from truthset.workforce import models
@@ -93,6 +94,8 @@ def team_create(
     description: Annotated[str, typer.Option(help="Up to 200 characters.")] = "",
 ) -> None:
     """Create a work team."""
+    if (server := remote.client(ctx)) is not None:
+        return remote.team_create(server, name, description)
     created = workforce.create_team(deployment(ctx), name, description)
     out.print(f"team {created.name} created")
 
@@ -116,6 +119,8 @@ def team_invite(
 @team_app.command("list")
 def team_list(ctx: typer.Context) -> None:
     """List work teams."""
+    if (server := remote.client(ctx)) is not None:
+        return remote.team_list(server)
     table = Table("team", "members", "description", box=None)
     for item in workforce.list_teams(deployment(ctx)):
         table.add_row(item.name, str(item.members), item.description)

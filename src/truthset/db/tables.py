@@ -414,3 +414,26 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (Index("ix_outbox_state_next", "state", "next_at"),)
+
+
+class Export(Base):
+    """An export started from the REST API or the console: made in the background into a zip
+    file under the job's output folder, then downloaded by an admin (any server can serve it).
+    Status: Running, Completed, Failed."""
+
+    __tablename__ = "exports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    format: Mapped[str] = mapped_column(String(16))
+    min_confidence: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))
+    objects: Mapped[int] = mapped_column(Integer, default=0)
+    uri: Mapped[str | None] = mapped_column(String(1024))
+    error: Mapped[str | None] = mapped_column(String(1024))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Touched as the export makes progress: a Running export left untouched for long was
+    # abandoned by a server that stopped, and is reported Failed.
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_exports_job", "job_id"),)

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from truthset import audit, jobs, quality, workforce
 from truthset.background import autolabeling
 from truthset.errors import NotFound, TruthsetError
+from truthset.exports import FORMATS, runs
 from truthset.hooks.failures import failed_objects
 from truthset.labels import labels_from_list
 from truthset.operations.activity import job_activity
@@ -126,6 +127,8 @@ def job_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep
         "iterations": autolabeling.iterations(dep, job.id),
         "failures": failed_objects(dep, job.id) if job.counters.failed else [],
         "activity": job_activity(dep, name),
+        "export_formats": [f for f in FORMATS.values() if job.task_type in f.task_types],
+        "exports": runs.list_exports(dep, name),
     }
     return render(request, "console/job.html", context, user=admin)
 
