@@ -74,7 +74,10 @@ def job_progress(dep: Deployment, job_id: int) -> JobProgress:
         workers = conn.scalar(select(Job.workers_per_object).where(Job.id == job_id))
     rows = [
         StateRow(
-            state, title, int(counts[state]), int(sums.get(state, 0)) if state in COUNTED else None
+            state,
+            title,
+            int(counts.get(state, 0)),
+            int(sums.get(state, 0)) if state in COUNTED else None,
         )
         for state, title in STATES.items()
         if counts.get(state) or state in ("queued", "open", "labeled")
