@@ -78,7 +78,11 @@ async def next_task(job: str, user: CurrentUser, dep: DeploymentDep) -> TaskOut 
     return _task_out(dep, leased)
 
 
-@router.get("/jobs/{job}/progress", response_model=WorkerProgressOut)
+@router.get(
+    "/jobs/{job}/progress",
+    response_model=WorkerProgressOut,
+    responses={404: {"description": "No such job for you"}},
+)
 def job_progress(job: str, user: CurrentUser, dep: DeploymentDep) -> WorkerProgressOut:
     """How much of the job is done, and how many answers of it are mine."""
     return WorkerProgressOut(**vars(progress.worker_progress(dep, user, job)))
@@ -87,7 +91,10 @@ def job_progress(job: str, user: CurrentUser, dep: DeploymentDep) -> WorkerProgr
 @router.post(
     "/tasks/{task_id}/start",
     response_model=TaskStartOut,
-    responses={410: {"description": "The task is no longer yours (its time ran out)"}},
+    responses={
+        404: {"description": "No such task of yours"},
+        410: {"description": "The task is no longer yours (its time ran out)"},
+    },
 )
 def start(task_id: int, user: CurrentUser, dep: DeploymentDep) -> TaskStartOut:
     """I now see the task (the portal fetches the next one ahead): its time limit counts from
