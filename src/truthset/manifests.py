@@ -11,11 +11,12 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO, TextIO
 
 from truthset.errors import Invalid, TruthsetError
-from truthset.storage.base import Storage
+from truthset.storage.base import Storage, join
 
 MAX_LINE_CHARS = 100_000
 MAX_ATTRIBUTE_CHARS = 20_000
@@ -189,25 +190,69 @@ def create_manifest(storage: Storage, source: str, output: str, column: str | No
 
     Text files are UTF-8, with or without a byte order mark. Returns the number of lines.
     """
+    count = 0
+    with storage.open_write(output) as handle:
+        for line in manifest_lines(storage, source, column):
+            handle.write(line)
+            count += 1
+        if count == 0:
+            # Raised inside the write so that no empty manifest is left behind.
+            raise Invalid(_nothing_found(source))
+    return count
+
+
+def manifest_lines(storage: Storage, source: str, column: str | None = None) -> Iterator[bytes]:
+    """The lines `create_manifest` writes, one by one (see there)."""
     suffix = PurePosixPath(source).suffix.lower()
     if column is not None and suffix != ".csv":
         raise Invalid(f"{source}: a column can only be chosen for a .csv file")
+    if suffix in TEXT_SUFFIXES:
+        for where, text in _text_items(storage, source, suffix, column):
+            yield _source_line(source, where, text)
+        return
+    for uri in storage.list_files(source):
+        if PurePosixPath(uri).suffix.lower() in IMAGE_SUFFIXES:
+            yield json.dumps({"source-ref": uri}).encode() + b"\n"
+
+
+def _nothing_found(source: str) -> str:
+    found = {".txt": "no lines of text", ".csv": "no rows with text"}
+    suffix = PurePosixPath(source).suffix.lower()
+    return f"{source}: {found.get(suffix, 'no .jpg, .jpeg or .png files')} found"
+
+
+@dataclass(frozen=True)
+class ManifestPreview:
+    first: list[dict[str, Any]]  # the first lines the manifest would have
+    count: int  # its lines, counted up to the cap
+    more: bool  # counting stopped at the cap
+
+
+def preview_manifest(
+    storage: Storage, source: str, column: str | None = None, shown: int = 10, cap: int = 10_000
+) -> ManifestPreview:
+    """What `create_manifest` would write, without writing it (the console shows it before a
+    job is created). Raises Invalid when nothing would be written."""
+    first: list[dict[str, Any]] = []
     count = 0
-    with storage.open_write(output) as handle:
-        if suffix in TEXT_SUFFIXES:
-            for where, text in _text_items(storage, source, suffix, column):
-                handle.write(_source_line(source, where, text))
-                count += 1
-        else:
-            for uri in storage.list_files(source):
-                if PurePosixPath(uri).suffix.lower() in IMAGE_SUFFIXES:
-                    handle.write(json.dumps({"source-ref": uri}).encode() + b"\n")
-                    count += 1
-        if count == 0:
-            # Raised inside the write so that no empty manifest is left behind.
-            found = {".txt": "no lines of text", ".csv": "no rows with text"}
-            raise Invalid(f"{source}: {found.get(suffix, 'no .jpg, .jpeg or .png files')} found")
-    return count
+    for line in manifest_lines(storage, source, column):
+        if count == cap:
+            return ManifestPreview(first, count, True)
+        if len(first) < shown:
+            first.append(json.loads(line))
+        count += 1
+    if count == 0:
+        raise Invalid(_nothing_found(source))
+    return ManifestPreview(first, count, False)
+
+
+def dataset_manifest_uri(source: str, now: datetime) -> str:
+    """Where the console's automated data setup writes the manifest it builds: as Ground Truth
+    does, `dataset-YYMMDDTHHmmSS.manifest` in the folder or prefix (beside a .txt/.csv file)."""
+    name = f"dataset-{now:%y%m%dT%H%M%S}.manifest"
+    is_file = PurePosixPath(source).suffix.lower() in TEXT_SUFFIXES
+    folder = source.rstrip("/").rsplit("/", 1)[0] if is_file else source
+    return join(folder, name)
 
 
 def _source_line(source: str, where: str, text: str) -> bytes:

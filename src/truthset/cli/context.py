@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from typer._click.core import Context as ClickContext
 
 from truthset.audit import Origin, use_origin
@@ -16,8 +16,24 @@ from truthset.deployment import Deployment, open_deployment
 from truthset.errors import Invalid, TruthsetError
 from truthset.settings import Settings
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Off a terminal (a pipe, a file, a CI log) nothing is wrapped or cut with an ellipsis to fit
+# 80 columns: scripts read what is printed there, paths and URLs whole.
+UNLIMITED_WIDTH = 100_000
+
+
+class _Console(Console):
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        return size if self.is_terminal else ConsoleDimensions(UNLIMITED_WIDTH, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+out = _Console(highlight=False)
+err = _Console(stderr=True, highlight=False)
 
 
 class ErrorsAsExitCodes(typer.core.TyperGroup):

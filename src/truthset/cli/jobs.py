@@ -341,16 +341,11 @@ def job_quality(
         out.print(f"wrote {csv_out}")
 
 
-@job_app.command("wait")
-def job_wait(
-    ctx: typer.Context,
-    name: str,
-    interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
-) -> None:
-    """Show a progress bar of labeled objects until the job ends (the server must be running)."""
-    if (server := remote.client(ctx)) is not None:
-        return remote.job_wait(server, name, interval)
-    dep = deployment(ctx)
+def _done(info: jobs.JobInfo) -> int:
+    return info.counters.total_labeled + info.counters.failed
+
+
+def _follow_bar(dep: Deployment, name: str, interval: float) -> jobs.JobInfo:
     info = jobs.describe_job(dep, name)
     columns = (
         TextColumn("[bold]{task.description}"),
@@ -359,20 +354,47 @@ def job_wait(
         TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns) as bar:
+    with Progress(*columns, console=out) as bar:
         step = bar.add_task(name, total=info.object_count or None, status=info.status)
         while True:
             info = jobs.describe_job(dep, name)
-            c = info.counters
             bar.update(
-                step,
-                total=info.object_count or None,
-                completed=c.total_labeled + c.failed,
-                status=info.status,
+                step, total=info.object_count or None, completed=_done(info), status=info.status
             )
             if info.status in jobs.ENDED:
-                break
+                return info
             time.sleep(interval)
+
+
+def _follow_lines(dep: Deployment, name: str, interval: float) -> jobs.JobInfo:
+    """Off a terminal (a log, a pipe, CI) a progress bar would print nothing until the end."""
+    shown = None
+    while True:
+        info = jobs.describe_job(dep, name)
+        figures = (info.status, _done(info), info.object_count)
+        if figures != shown:
+            out.print(
+                f"{info.name}: {_done(info)} of {info.object_count} objects done, {info.status}"
+            )
+            shown = figures
+        if info.status in jobs.ENDED:
+            return info
+        time.sleep(interval)
+
+
+@job_app.command("wait")
+def job_wait(
+    ctx: typer.Context,
+    name: str,
+    interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
+) -> None:
+    """Show how many objects are done until the job ends (the server must be running): a
+    progress bar on a terminal, else a line each time the figures change."""
+    if (server := remote.client(ctx)) is not None:
+        return remote.job_wait(server, name, interval)
+    dep = deployment(ctx)
+    follow = _follow_bar if out.is_terminal else _follow_lines
+    info = follow(dep, name, interval)
     _show_job(dep, info)
     if info.status == "Failed":
         raise typer.Exit(1)

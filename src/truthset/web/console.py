@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from truthset import audit, jobs, quality, workforce
+from truthset import audit, jobs, manifests, progress, quality, workforce
 from truthset.background import autolabeling
-from truthset.errors import NotFound, TruthsetError
+from truthset.errors import Invalid, NotFound, TruthsetError
 from truthset.exports import FORMATS, runs
 from truthset.hooks.failures import failed_objects
 from truthset.labels import labels_from_list
@@ -24,6 +25,8 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 JOB_FIELDS = (
     "name",
     "manifest",
+    "source",
+    "column",
     "output",
     "task_type",
     "team",
@@ -51,11 +54,17 @@ def job_list(request: Request, admin: AdminUser, dep: DeploymentDep) -> Response
 
 
 def _job_form(
-    request: Request, admin: AdminUser, dep: DeploymentDep, values: dict[str, str], error: str = ""
+    request: Request,
+    admin: AdminUser,
+    dep: DeploymentDep,
+    values: dict[str, str],
+    error: str = "",
+    preview: manifests.ManifestPreview | None = None,
 ) -> Response:
     context = {
         "values": values,
         "error": error,
+        "preview": preview,
         "teams": workforce.list_teams(dep),
         "task_types": sorted(TASK_TYPES),
         "data_dir": str(dep.settings.data_dir.resolve()),
@@ -81,6 +90,55 @@ def _int_or_none(value: str) -> int | None:
     return int(value) if value.strip() else None
 
 
+def _input_source(values: dict[str, str]) -> tuple[str, str | None]:
+    """The folder, .txt/.csv file or S3 prefix to build the manifest from, and the CSV column."""
+    if values["source"] and values["manifest"]:
+        raise Invalid("give an input manifest or a folder to build one from, not both")
+    if not values["source"]:
+        raise Invalid("give an input manifest, or a folder or S3 prefix to build one from")
+    return values["source"], values["column"] or None
+
+
+@router.post("/jobs/preview", dependencies=[CsrfChecked])
+async def preview_input(request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
+    """The New job form again, with the first objects the job would get."""
+    form = await request.form()
+    values = {key: str(form.get(key, "")).strip() for key in JOB_FIELDS}
+    try:
+        if values["manifest"] and not values["source"]:
+            preview = _manifest_preview(dep, values["manifest"])
+        else:
+            preview = manifests.preview_manifest(dep.storage, *_input_source(values))
+    except TruthsetError as error:
+        return _job_form(request, admin, dep, values, error.message)
+    return _job_form(request, admin, dep, values, preview=preview)
+
+
+def _manifest_preview(dep: DeploymentDep, uri: str, shown: int = 10) -> manifests.ManifestPreview:
+    """The first lines of an existing manifest (the whole file is checked at creation)."""
+    first: list[dict[str, object]] = []
+    for _id, _text, parsed, problem in itertools.islice(
+        manifests.iter_objects(dep.storage, uri), shown + 1
+    ):
+        if problem is not None:
+            raise Invalid(f"{uri}: {problem}")
+        if parsed is not None:
+            first.append(parsed)
+    return manifests.ManifestPreview(first[:shown], len(first[:shown]), len(first) > shown)
+
+
+def _input_manifest(dep: DeploymentDep, values: dict[str, str]) -> str:
+    """The job's input manifest: the one given, or one built from the folder given (Ground
+    Truth's automated data setup), whose URI then shows in the form."""
+    if values["manifest"] and not values["source"]:
+        return values["manifest"]
+    source, column = _input_source(values)
+    target = manifests.dataset_manifest_uri(source, dep.clock.now())
+    manifests.create_manifest(dep.storage, source, target, column)
+    values.update(manifest=target, source="", column="")
+    return target
+
+
 @router.post("/jobs", dependencies=[CsrfChecked])
 async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
     form = await request.form()
@@ -88,7 +146,7 @@ async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> 
     try:
         request_ = jobs.JobRequest(
             name=values["name"],
-            manifest=values["manifest"],
+            manifest=_input_manifest(dep, values),
             output=values["output"],
             task_type=values["task_type"],
             team=values["team"],
@@ -125,6 +183,7 @@ def job_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep
     context = {
         "job": job,
         "iterations": autolabeling.iterations(dep, job.id),
+        "progress": progress.job_progress(dep, job.id),
         "failures": failed_objects(dep, job.id) if job.counters.failed else [],
         "activity": job_activity(dep, name),
         "export_formats": [f for f in FORMATS.values() if job.task_type in f.task_types],

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
 
 from truthset.errors import (
     Conflict,
@@ -19,6 +21,7 @@ from truthset.errors import (
     TruthsetError,
     Unauthenticated,
 )
+from truthset.web.security import csrf_token, set_csrf_cookie, signed_in_user
 
 STATUS: dict[type[TruthsetError], tuple[int, str]] = {
     Invalid: (400, "invalid"),
@@ -51,7 +54,27 @@ def wants_page(request: Request) -> bool:
     return not request.url.path.startswith(("/api/", "/media/")) and request.url.path != "/"
 
 
+def error_page(templates: Jinja2Templates, request: Request, status: int, message: str) -> Response:
+    """The error page, with the navigation for someone signed in (a way back, not a dead end)."""
+    context = {
+        "status": status,
+        "message": message,
+        "user": signed_in_user(request),
+        "csrf_token": csrf_token(request),
+    }
+    response = templates.TemplateResponse(request, "error.html", context, status_code=status)
+    set_csrf_cookie(request, response)
+    return response
+
+
 def install(app: FastAPI, templates: Jinja2Templates) -> None:
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, error: HTTPException) -> Response:
+        """A path no route knows: a page for browsers; the API answers as before."""
+        if error.status_code == 404 and wants_page(request):
+            return error_page(templates, request, 404, f"there is no page at {request.url.path}")
+        return await http_exception_handler(request, error)
+
     @app.exception_handler(TruthsetError)
     async def _domain(request: Request, error: TruthsetError) -> Response:
         status, kind = status_of(error)
@@ -60,12 +83,7 @@ def install(app: FastAPI, templates: Jinja2Templates) -> None:
                 status_code=303, headers={"Location": f"/login?next={request.url.path}"}
             )
         if wants_page(request):
-            return templates.TemplateResponse(
-                request,
-                "error.html",
-                {"status": status, "message": error.message},
-                status_code=status,
-            )
+            return error_page(templates, request, status, error.message)
         problems = error.problems if isinstance(error, Invalid) else None
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, NotReady) else None
         return JSONResponse(

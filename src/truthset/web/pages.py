@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from truthset import workforce
@@ -29,6 +29,23 @@ from truthset.web.security import (
 )
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
+_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
+
+
+def duration(seconds: int | float) -> str:
+    """A duration as people say it, in its two largest units: 2592000 is "30 days", 300 is
+    "5 minutes", 5400 is "1 hour 30 minutes" (console and portal show times this way)."""
+    left = max(0, round(seconds))
+    parts = []
+    for name, size in _UNITS:
+        count, left = divmod(left, size)
+        if count:
+            parts.append(f"{count} {name}{'' if count == 1 else 's'}")
+    return " ".join(parts[:2]) or "0 seconds"
+
+
+TEMPLATES.env.filters["duration"] = duration
 router = APIRouter(include_in_schema=False)
 CsrfChecked = Depends(check_csrf)
 
@@ -138,6 +155,14 @@ def logout(request: Request, dep: DeploymentDep) -> Response:
 
 def _not_found(request: Request, error: TruthsetError) -> Response:
     return render(request, "error.html", {"status": 404, "message": error.message}, status=404)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for it on every page; an SVG, which they all show."""
+    return FileResponse(
+        FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"}
+    )
 
 
 @router.get("/invite/{token}")

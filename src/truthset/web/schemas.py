@@ -185,6 +185,16 @@ class TaskOut(BaseModel):
     seconds_left: float
 
 
+class WorkerProgressOut(BaseModel):
+    objects: int = Field(description="Data objects in the job")
+    done: int = Field(description="Objects that need no more answers (answered, labeled, failed)")
+    mine: int = Field(description="Answers you submitted in the job")
+
+
+class TaskStartOut(BaseModel):
+    seconds_left: float = Field(description="The task time limit, counted from now")
+
+
 class TaskUiOut(BaseModel):
     html: str
     seconds_left: float

@@ -110,6 +110,19 @@ async def current_user(request: Request) -> UserInfo:
     return user
 
 
+def signed_in_user(request: Request) -> UserInfo | None:
+    """The user of the request's session, if any: for pages anyone may see (errors), which show
+    the navigation to someone signed in."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if not session:
+        return None
+    try:
+        user, _kind = resolve_token(request.app.state.deployment, session)
+    except Unauthenticated:
+        return None
+    return user
+
+
 async def admin_user(user: Annotated[UserInfo, Depends(current_user)]) -> UserInfo:
     if not user.is_admin:
         raise Forbidden("this needs an admin")

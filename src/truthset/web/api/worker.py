@@ -9,13 +9,20 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
-from truthset import dispatch, taskui
+from truthset import dispatch, progress, taskui
 from truthset.deployment import Deployment
 from truthset.dispatch import LeasedTask
 from truthset.jobs import job_spec
 from truthset.tasktypes.registry import task_type
 from truthset.web.media import media_signer
-from truthset.web.schemas import AnswerIn, TaskOut, TaskUiOut, WorkerJobOut
+from truthset.web.schemas import (
+    AnswerIn,
+    TaskOut,
+    TaskStartOut,
+    TaskUiOut,
+    WorkerJobOut,
+    WorkerProgressOut,
+)
 from truthset.web.security import CurrentUser, DeploymentDep
 
 router = APIRouter(prefix="/worker", tags=["worker"])
@@ -69,6 +76,30 @@ async def next_task(job: str, user: CurrentUser, dep: DeploymentDep) -> TaskOut 
     if leased is None:
         return Response(status_code=204)
     return _task_out(dep, leased)
+
+
+@router.get(
+    "/jobs/{job}/progress",
+    response_model=WorkerProgressOut,
+    responses={404: {"description": "No such job for you"}},
+)
+def job_progress(job: str, user: CurrentUser, dep: DeploymentDep) -> WorkerProgressOut:
+    """How much of the job is done, and how many answers of it are mine."""
+    return WorkerProgressOut(**vars(progress.worker_progress(dep, user, job)))
+
+
+@router.post(
+    "/tasks/{task_id}/start",
+    response_model=TaskStartOut,
+    responses={
+        404: {"description": "No such task of yours"},
+        410: {"description": "The task is no longer yours (its time ran out)"},
+    },
+)
+def start(task_id: int, user: CurrentUser, dep: DeploymentDep) -> TaskStartOut:
+    """I now see the task (the portal fetches the next one ahead): its time limit counts from
+    now, at most until twice the limit after it was leased."""
+    return TaskStartOut(seconds_left=progress.start_task(dep, user, task_id))
 
 
 @router.get("/tasks/{task_id}/ui", response_model=TaskUiOut)

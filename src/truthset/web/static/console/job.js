@@ -1,5 +1,6 @@
 // Keeps a job's page current: status, the five label counters and the progress bar follow the
-// job while it runs (polled from the REST API with the page's session), without a reload.
+// job while it runs (polled from the REST API with the page's session), without a reload; the
+// table of objects and answers per state is taken from the page itself, fetched again.
 const status = document.getElementById("job-status");
 const name = status?.dataset.job;
 const ENDED = ["Completed", "Failed", "Stopped"];
@@ -17,12 +18,21 @@ async function refresh() {
   const done = job.label_counters.TotalLabeled + job.label_counters.FailedNonRetryableError;
   const bar = document.querySelector(".progress.large > div");
   if (bar && job.objects) bar.style.width = `${(100 * done) / job.objects}%`;
+  await refreshAnswers();
   if (ENDED.includes(job.status)) {
     // Buttons and links depend on the status: show the page for the ended job once.
     if (!ENDED.includes(status.dataset.initial)) location.reload();
     return;
   }
   setTimeout(refresh, 2000);
+}
+
+async function refreshAnswers() {
+  const response = await fetch(location.pathname, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const fresh = page.getElementById("answers");
+  if (fresh) document.getElementById("answers").replaceWith(fresh);
 }
 
 if (name && !ENDED.includes(status.dataset.initial)) setTimeout(refresh, 1000);

@@ -1,6 +1,8 @@
 // The work page: leases tasks through the REST API, shows each task's template in a sandboxed
 // frame, prefetches the next task in a hidden frame so it appears at once after Submit, and
-// keeps the countdown of the task time limit.
+// keeps the countdown of the task time limit. A prefetched task's countdown starts when it is
+// shown (the server is told, and counts the limit from then); a job still being set up answers
+// 409 not_ready, and the page waits as long as Retry-After says and asks again.
 
 const bar = document.getElementById("work-bar");
 const job = bar.dataset.job;
@@ -8,6 +10,7 @@ const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const frames = document.getElementById("frames");
 const statusBox = document.getElementById("status");
 const timer = document.getElementById("timer");
+const progressBox = document.getElementById("progress");
 
 let current = null; // {task, frame, deadline}
 let upcoming = null; // prefetched, same shape
@@ -26,18 +29,44 @@ async function api(method, path, body) {
   if (!response.ok) {
     const error = new Error(data.error?.message || `request failed (${response.status})`);
     error.status = response.status;
+    error.type = data.error?.type;
+    error.retryAfter = Number(response.headers.get("Retry-After")) || 2;
     throw error;
   }
   return data;
 }
 
-function say(message, isError = false) {
+function say(message, isError = false, isOk = false) {
   statusBox.textContent = message || "";
   statusBox.classList.toggle("error", isError);
+  statusBox.classList.toggle("ok", isOk);
+}
+
+const sleep = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
+async function leaseWhenReady() {
+  for (;;) {
+    try {
+      return await api("POST", `/worker/jobs/${encodeURIComponent(job)}/next-task`);
+    } catch (error) {
+      if (error.status !== 409 || error.type !== "not_ready") throw error;
+      say("This job is still being set up; the first task comes in a moment.");
+      await sleep(error.retryAfter);
+    }
+  }
+}
+
+async function showProgress() {
+  try {
+    const p = await api("GET", `/worker/jobs/${encodeURIComponent(job)}/progress`);
+    progressBox.textContent = `${p.done} of ${p.objects} done in this job · ${p.mine} by you`;
+  } catch {
+    // The figures are a courtesy: the work goes on without them.
+  }
 }
 
 async function lease() {
-  const task = await api("POST", `/worker/jobs/${encodeURIComponent(job)}/next-task`);
+  const task = await leaseWhenReady();
   if (task === null) return null;
   const frame = document.createElement("iframe");
   frame.setAttribute("sandbox", "allow-scripts allow-forms allow-modals");
@@ -46,7 +75,7 @@ async function lease() {
   frame.hidden = true;
   frame.src = `/portal/tasks/${task.task_id}/frame`;
   frames.appendChild(frame);
-  return { task, frame, deadline: Date.now() + task.seconds_left * 1000 };
+  return { task, frame, deadline: null };
 }
 
 function prefetch() {
@@ -72,11 +101,24 @@ async function show(next) {
     timer.textContent = "--:--";
     document.getElementById("done").hidden = false;
     document.querySelector(".work-actions").hidden = true;
+    frames.hidden = true;
+    showProgress();
     return;
   }
   current.frame.hidden = false;
   focusFrame();
+  await start(current);
   prefetch();
+}
+
+// The time limit counts from now, when the worker sees the task.
+async function start(shown) {
+  try {
+    const started = await api("POST", `/worker/tasks/${shown.task.task_id}/start`);
+    shown.deadline = Date.now() + started.seconds_left * 1000;
+  } catch {
+    shown.deadline = Date.now() + shown.task.seconds_left * 1000;
+  }
 }
 
 function focusFrame() {
@@ -99,7 +141,7 @@ async function advance() {
 }
 
 function tick() {
-  if (!current) return;
+  if (!current || current.deadline === null) return;
   const left = Math.max(0, Math.round((current.deadline - Date.now()) / 1000));
   timer.textContent = `${String(Math.floor(left / 60)).padStart(2, "0")}:${String(left % 60).padStart(2, "0")}`;
   timer.classList.toggle("low", left <= 30);
@@ -122,8 +164,9 @@ async function submit(frame, answer) {
     }
     return;
   }
-  say("");
+  say("Submitted. Thank you!", false, true);
   frame.contentWindow.postMessage({ type: "truthset:submit-result", ok: true }, "*");
+  showProgress();
   advance();
 }
 
@@ -168,4 +211,5 @@ window.addEventListener("pagehide", () => {
 });
 
 setInterval(tick, 250);
+showProgress();
 advance();
