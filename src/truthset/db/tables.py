@@ -229,6 +229,10 @@ class DataObject(Base):
     # the manifest line; and how often a hook failed on this object (retries are bounded).
     task_input: Mapped[str | None] = mapped_column(Text)
     hook_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Adaptive workers per object: the answers the object is offered for now (the minimum,
+    # then one more after each answer that left it unsure, up to workers_per_object); NULL in
+    # a job with a fixed number of workers, which then offers it to workers_per_object.
+    wanted: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (
         Index("ix_data_objects_job_state", "job_id", "state", "priority", "object_id"),
     )

@@ -39,6 +39,8 @@ JOB_FIELDS = (
     "auto_label_target",
     "initial_model_job",
     "gold_ratio",
+    "min_workers_per_object",
+    "target_confidence",
     "ui_template",
 )
 
@@ -107,6 +109,10 @@ async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> 
                 float(values["auto_label_target"] or 0.95),
                 values["initial_model_job"] or None,
                 float(values["gold_ratio"]) if values["gold_ratio"] else None,
+            )
+            | jobs.adaptive_options(
+                _int_or_none(values["min_workers_per_object"]),
+                float(values["target_confidence"]) if values["target_confidence"] else None,
             ),
         )
         job = jobs.create_job(dep, request_, import_now=False)

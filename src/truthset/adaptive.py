@@ -1,0 +1,199 @@
+"""Adaptive workers per object in a running job: after each answer, done or one more worker.
+
+A job with the `adaptive` option offers each object to `min_workers_per_object` workers (the
+object's `wanted` count). When an object has as many answers as it is wanted for, its answers
+are judged by the stopping rule (``truthset.consolidation.adaptive``) under the job's current
+worker model: done closes it for consolidation, otherwise it is wanted for one more answer, up
+to the job's workers per object. Closed objects stay closed.
+
+The worker model is the job's ``bayes_ds`` fit on every answer so far (gold questions anchor
+it), kept per process and re-fitted when the answers this process has taken since the last fit
+reach 30% of those it was fitted on: the cost of a fit stays a fixed share of the answers.
+
+Invariants (tests/domain/test_adaptive_dispatch.py): never more answers than the job's workers
+per object (the answer statement closes the object at that count whatever the rule says), never
+the same worker twice (the lease's rule and the tasks' unique constraint), no answer lost (an
+object whose decision was interrupted is decided again by the background runner).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from truthset.consolidation import consolidate, encode_answers, encode_gold
+from truthset.consolidation.adaptive import StoppingRule, WorkerModel, decide, model_from_result
+from truthset.consolidation.adaptive import prior_model as _prior_model
+from truthset.db.tables import Annotation, DataObject, Job, User
+from truthset.deployment import Deployment
+from truthset.jobs import JobRecord, job_record
+
+REFIT_SHARE = 0.3  # re-fit when the answers taken since the last fit reach this share ...
+REFIT_MIN = 20  # ... and at least this many
+SWEEP_BATCH = 500
+
+
+def rule_of(job: JobRecord) -> StoppingRule | None:
+    """The job's stopping rule, or None for a job with a fixed number of workers."""
+    options = job.spec.options.get("adaptive")
+    if not options:
+        return None
+    return StoppingRule(
+        target=float(options.get("target_confidence", 0.95)),
+        min_answers=int(options.get("min_workers_per_object", 2)),
+        max_answers=job.workers_per_object,
+    )
+
+
+def initial_want(job: JobRecord) -> int:
+    """How many answers a newly opened object is offered for."""
+    rule = rule_of(job)
+    return job.workers_per_object if rule is None else rule.min_answers
+
+
+@dataclass
+class _Fitted:
+    model: WorkerModel
+    fitted_on: int
+    since: int
+    lock: threading.Lock
+
+
+def _fit(dep: Deployment, conn: Connection, job: JobRecord, rule: StoppingRule) -> _Fitted:
+    rows = conn.execute(
+        select(Annotation.object_id, User.worker_id, Annotation.code)
+        .join(User, User.id == Annotation.user_id)
+        .where(Annotation.job_id == job.id, Annotation.code.is_not(None))
+    ).all()
+    classes = list(range(len(job.spec.labels)))
+    if not rows:
+        return _Fitted(_prior_model(classes), 0, 0, threading.Lock())
+    answers = encode_answers(
+        [r.object_id for r in rows],
+        [r.worker_id for r in rows],
+        [int(r.code) for r in rows],
+        classes=classes,
+    )
+    gold_rows = conn.execute(
+        select(DataObject.object_id, DataObject.gold).where(
+            DataObject.job_id == job.id, DataObject.state == "gold"
+        )
+    ).all()
+    known = {
+        int(o): job.spec.labels.index(json.loads(g))
+        for o, g in gold_rows
+        if g is not None and json.loads(g) in job.spec.labels and int(o) in answers.item_ids
+    }
+    result = consolidate(answers, gold=encode_gold(answers, known) if known else None)
+    return _Fitted(model_from_result(result, rule), len(rows), 0, threading.Lock())
+
+
+def worker_model(
+    dep: Deployment, conn: Connection, job: JobRecord, rule: StoppingRule
+) -> WorkerModel:
+    """The job's current worker model (fitted again when enough answers have come in)."""
+    key = ("adaptive-model", job.id)
+    fitted: _Fitted | None = dep.job_records.get(key)
+    if fitted is None or fitted.since >= max(REFIT_MIN, REFIT_SHARE * fitted.fitted_on):
+        lock = fitted.lock if fitted is not None else threading.Lock()
+        if lock.acquire(blocking=fitted is None):
+            try:
+                fresh = _fit(dep, conn, job, rule)
+                fresh.lock = lock
+                dep.job_records[key] = fitted = fresh
+            finally:
+                lock.release()
+    assert fitted is not None
+    return fitted.model
+
+
+def note_answer(dep: Deployment, job_id: int) -> None:
+    fitted: _Fitted | None = dep.job_records.get(("adaptive-model", job_id))
+    if fitted is not None:
+        fitted.since += 1
+
+
+def needs_decision(job: JobRecord, answers: int, wanted: int | None, state: str) -> bool:
+    """After an answer: whether the object now has all the answers it was wanted for."""
+    rule = rule_of(job)
+    if rule is None or state != "open" or answers >= job.workers_per_object:
+        return False
+    return answers >= (wanted if wanted is not None else rule.min_answers)
+
+
+def decide_object(dep: Deployment, job_id: int, object_id: int) -> bool:
+    """Judges an object that has the answers it was wanted for: closes it (True) or wants one
+    more answer. Guarded by the object's answer count, so a repeated decision changes nothing."""
+    with dep.db.read() as conn:
+        job = job_record(dep, conn, job_id=job_id)
+        assert job is not None
+        rule = rule_of(job)
+        if rule is None:
+            return False
+        model = worker_model(dep, conn, job, rule)
+        rows = conn.execute(
+            select(User.worker_id, Annotation.code)
+            .join(User, User.id == Annotation.user_id)
+            .where(Annotation.job_id == job_id, Annotation.object_id == object_id)
+        ).all()
+    given = [(str(w), int(c)) for w, c in rows if c is not None]
+    decision = decide(model, given, rule)
+    with dep.db.write() as conn:
+        guard = (
+            (DataObject.job_id == job_id)
+            & (DataObject.object_id == object_id)
+            & (DataObject.state == "open")
+            & (DataObject.answers == len(rows))
+            & (DataObject.leased == 0)
+        )
+        if decision.done:
+            closed = conn.execute(update(DataObject).where(guard).values(state="answered"))
+            if closed.rowcount == 1:
+                conn.execute(
+                    update(Job).where(Job.id == job_id).values(open_count=Job.open_count - 1)
+                )
+                dep.wake.set()
+                return True
+            return False
+        more = min(len(rows) + 1, rule.max_answers)
+        conn.execute(update(DataObject).where(guard).values(wanted=more))
+    return False
+
+
+def undecided(
+    conn: Connection, job_id: int, first_want: int, limit: int = SWEEP_BATCH
+) -> list[int]:
+    """Open objects with every answer they were wanted for and nobody working on them: their
+    decision was interrupted (a server stopped between the answer and the decision). Walks the
+    job's open objects only (the state index), at most the job's window of them."""
+    want = func.coalesce(DataObject.wanted, first_want)
+    return list(
+        conn.scalars(
+            select(DataObject.object_id)
+            .where(
+                DataObject.job_id == job_id,
+                DataObject.state == "open",
+                DataObject.leased == 0,
+                DataObject.answers >= want,
+            )
+            .order_by(DataObject.priority, DataObject.object_id)
+            .limit(limit)
+        )
+    )
+
+
+def step(dep: Deployment, job: Any) -> None:
+    """Background: decides objects whose decision was interrupted."""
+    with dep.db.read() as conn:
+        record = job_record(dep, conn, job_id=job.id)
+        assert record is not None
+        rule = rule_of(record)
+        if rule is None:
+            return
+        pending = undecided(conn, job.id, rule.min_answers)
+    for object_id in pending:
+        decide_object(dep, job.id, object_id)
