@@ -28,6 +28,7 @@ from sqlalchemy import Connection, func, select, update
 from truthset.consolidation import consolidate, encode_answers, encode_gold
 from truthset.consolidation.adaptive import StoppingRule, WorkerModel, decide, model_from_result
 from truthset.consolidation.adaptive import prior_model as _prior_model
+from truthset.consolidation.result import Result
 from truthset.db.tables import Annotation, DataObject, Job, User
 from truthset.deployment import Deployment
 from truthset.jobs import JobRecord, job_record
@@ -63,15 +64,17 @@ class _Fitted:
     lock: threading.Lock
 
 
-def _fit(dep: Deployment, conn: Connection, job: JobRecord, rule: StoppingRule) -> _Fitted:
+def job_result(conn: Connection, job: JobRecord) -> Result | None:
+    """``bayes_ds`` on every answer of the job so far (gold questions anchor it); None before
+    the first answer."""
     rows = conn.execute(
         select(Annotation.object_id, User.worker_id, Annotation.code)
         .join(User, User.id == Annotation.user_id)
         .where(Annotation.job_id == job.id, Annotation.code.is_not(None))
     ).all()
-    classes = list(range(len(job.spec.labels)))
     if not rows:
-        return _Fitted(_prior_model(classes), 0, 0, threading.Lock())
+        return None
+    classes = list(range(len(job.spec.labels)))
     answers = encode_answers(
         [r.object_id for r in rows],
         [r.worker_id for r in rows],
@@ -88,8 +91,15 @@ def _fit(dep: Deployment, conn: Connection, job: JobRecord, rule: StoppingRule) 
         for o, g in gold_rows
         if g is not None and json.loads(g) in job.spec.labels and int(o) in answers.item_ids
     }
-    result = consolidate(answers, gold=encode_gold(answers, known) if known else None)
-    return _Fitted(model_from_result(result, rule), len(rows), 0, threading.Lock())
+    return consolidate(answers, gold=encode_gold(answers, known) if known else None)
+
+
+def _fit(conn: Connection, job: JobRecord, rule: StoppingRule) -> _Fitted:
+    result = job_result(conn, job)
+    if result is None:
+        return _Fitted(_prior_model(list(range(len(job.spec.labels)))), 0, 0, threading.Lock())
+    fitted_on = result.answers.n_answers
+    return _Fitted(model_from_result(result, rule), fitted_on, 0, threading.Lock())
 
 
 def worker_model(
@@ -102,7 +112,7 @@ def worker_model(
         lock = fitted.lock if fitted is not None else threading.Lock()
         if lock.acquire(blocking=fitted is None):
             try:
-                fresh = _fit(dep, conn, job, rule)
+                fresh = _fit(conn, job, rule)
                 fresh.lock = lock
                 dep.job_records[key] = fitted = fresh
             finally:

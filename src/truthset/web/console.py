@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from truthset import jobs, quality, workforce
+from truthset import jobs, planning, quality, workforce
 from truthset.background import autolabeling
 from truthset.errors import NotFound, TruthsetError
 from truthset.hooks.failures import failed_objects
@@ -130,6 +130,7 @@ def job_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep
         "job": job,
         "iterations": autolabeling.iterations(dep, job.id),
         "failures": failed_objects(dep, job.id) if job.counters.failed else [],
+        "estimate": planning.live_estimate(dep, name) if job.status == "InProgress" else None,
     }
     return render(request, "console/job.html", context, user=admin)
 
