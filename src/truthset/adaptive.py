@@ -7,8 +7,9 @@ worker model: done closes it for consolidation, otherwise it is wanted for one m
 to the job's workers per object. Closed objects stay closed.
 
 The worker model is the job's ``bayes_ds`` fit on every answer so far (gold questions anchor
-it), kept per process and re-fitted when the answers this process has taken since the last fit
-reach 30% of those it was fitted on: the cost of a fit stays a fixed share of the answers.
+it), kept per process and re-fitted, in a thread of its own, when the answers this process has
+taken since the last fit reach 30% of those it was fitted on: the cost of a fit stays a fixed
+share of the answers, and no request waits for one.
 
 Invariants (tests/domain/test_adaptive_dispatch.py): never more answers than the job's workers
 per object (the answer statement closes the object at that count whatever the rule says), never
@@ -19,6 +20,7 @@ object whose decision was interrupted is decided again by the background runner)
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +38,9 @@ from truthset.jobs import JobRecord, job_record
 REFIT_SHARE = 0.3  # re-fit when the answers taken since the last fit reach this share ...
 REFIT_MIN = 20  # ... and at least this many
 SWEEP_BATCH = 500
+# Guards the per-process worker models (dep.job_records) and their fitting flags.
+_MODELS = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def rule_of(job: JobRecord) -> StoppingRule | None:
@@ -59,9 +64,9 @@ def initial_want(job: JobRecord) -> int:
 @dataclass
 class _Fitted:
     model: WorkerModel
-    fitted_on: int
-    since: int
-    lock: threading.Lock
+    fitted_on: int  # answers the model was fitted on
+    since: int  # answers this process took since
+    fitting: bool  # a fit is under way
 
 
 def job_result(conn: Connection, job: JobRecord) -> Result | None:
@@ -97,34 +102,48 @@ def job_result(conn: Connection, job: JobRecord) -> Result | None:
 def _fit(conn: Connection, job: JobRecord, rule: StoppingRule) -> _Fitted:
     result = job_result(conn, job)
     if result is None:
-        return _Fitted(_prior_model(list(range(len(job.spec.labels)))), 0, 0, threading.Lock())
-    fitted_on = result.answers.n_answers
-    return _Fitted(model_from_result(result, rule), fitted_on, 0, threading.Lock())
+        return _Fitted(_prior_model(list(range(len(job.spec.labels)))), 0, 0, False)
+    return _Fitted(model_from_result(result, rule), result.answers.n_answers, 0, False)
 
 
-def worker_model(
-    dep: Deployment, conn: Connection, job: JobRecord, rule: StoppingRule
-) -> WorkerModel:
-    """The job's current worker model (fitted again when enough answers have come in)."""
+def worker_model(dep: Deployment, job: JobRecord, rule: StoppingRule) -> WorkerModel:
+    """The job's current worker model. A fresh fit runs in a thread of its own while requests
+    go on with the model they have (the prior, before the first fit ends): a fit reads every
+    answer of the job, which on a large job takes seconds no worker should wait for."""
     key = ("adaptive-model", job.id)
-    fitted: _Fitted | None = dep.job_records.get(key)
-    if fitted is None or fitted.since >= max(REFIT_MIN, REFIT_SHARE * fitted.fitted_on):
-        lock = fitted.lock if fitted is not None else threading.Lock()
-        if lock.acquire(blocking=fitted is None):
-            try:
-                fresh = _fit(conn, job, rule)
-                fresh.lock = lock
-                dep.job_records[key] = fitted = fresh
-            finally:
-                lock.release()
-    assert fitted is not None
-    return fitted.model
+    with _MODELS:
+        fitted: _Fitted | None = dep.job_records.get(key)
+        if fitted is None:
+            prior = _prior_model(list(range(len(job.spec.labels))))
+            # A process that starts mid-job fits at once: ``since`` starts at the minimum.
+            fitted = dep.job_records[key] = _Fitted(prior, 0, REFIT_MIN, False)
+        due = fitted.since >= max(REFIT_MIN, REFIT_SHARE * fitted.fitted_on)
+        if due and not fitted.fitting:
+            fitted.fitting = True
+            threading.Thread(
+                target=_refit, args=(dep, job, rule, fitted), name=f"fit-{job.id}", daemon=True
+            ).start()
+        return fitted.model
+
+
+def _refit(dep: Deployment, job: JobRecord, rule: StoppingRule, old: _Fitted) -> None:
+    try:
+        with dep.db.read() as conn:
+            fresh = _fit(conn, job, rule)
+    except Exception:  # the next answer tries again; the old model stays meanwhile
+        log.exception("fitting the worker model of job %s failed", job.id)
+        with _MODELS:
+            old.fitting = False
+        return
+    with _MODELS:
+        dep.job_records[("adaptive-model", job.id)] = fresh
 
 
 def note_answer(dep: Deployment, job_id: int) -> None:
-    fitted: _Fitted | None = dep.job_records.get(("adaptive-model", job_id))
-    if fitted is not None:
-        fitted.since += 1
+    with _MODELS:
+        fitted: _Fitted | None = dep.job_records.get(("adaptive-model", job_id))
+        if fitted is not None:
+            fitted.since += 1
 
 
 def needs_decision(job: JobRecord, answers: int, wanted: int | None, state: str) -> bool:
@@ -144,7 +163,7 @@ def decide_object(dep: Deployment, job_id: int, object_id: int) -> bool:
         rule = rule_of(job)
         if rule is None:
             return False
-        model = worker_model(dep, conn, job, rule)
+        model = worker_model(dep, job, rule)
         rows = conn.execute(
             select(User.worker_id, Annotation.code)
             .join(User, User.id == Annotation.user_id)
