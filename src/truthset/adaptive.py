@@ -30,6 +30,7 @@ from sqlalchemy import Connection, func, select, update
 from truthset.consolidation import consolidate, encode_answers, encode_gold
 from truthset.consolidation.adaptive import StoppingRule, WorkerModel, decide, model_from_result
 from truthset.consolidation.adaptive import prior_model as _prior_model
+from truthset.consolidation.multilabel import BINARY, MultiLabelResult, consolidate_multilabel
 from truthset.consolidation.result import Result
 from truthset.db.tables import Annotation, DataObject, Job, User
 from truthset.deployment import Deployment
@@ -61,9 +62,14 @@ def initial_want(job: JobRecord) -> int:
     return job.workers_per_object if rule is None else rule.min_answers
 
 
+# Multi-label jobs are consolidated one class at a time ("chosen or not", as Ground Truth does):
+# one worker model per class, and an object is done when every class is.
+MULTI_LABEL = ("image-classification-multilabel", "text-classification-multilabel")
+
+
 @dataclass
 class _Fitted:
-    model: WorkerModel
+    model: list[WorkerModel]  # one per class for multi-label jobs, else one
     fitted_on: int  # answers the model was fitted on
     since: int  # answers this process took since
     fitting: bool  # a fit is under way
@@ -99,14 +105,47 @@ def job_result(conn: Connection, job: JobRecord) -> Result | None:
     return consolidate(answers, gold=encode_gold(answers, known) if known else None)
 
 
+def _multi_label_result(conn: Connection, job: JobRecord) -> MultiLabelResult | None:
+    """Per-class ``bayes_ds`` on every answer of a multi-label job so far."""
+    rows = conn.execute(
+        select(Annotation.object_id, User.worker_id, Annotation.code)
+        .join(User, User.id == Annotation.user_id)
+        .where(Annotation.job_id == job.id, Annotation.code.is_not(None))
+    ).all()
+    if not rows:
+        return None
+    return consolidate_multilabel(
+        [r.object_id for r in rows],
+        [r.worker_id for r in rows],
+        [_chosen(r.code) for r in rows],
+        classes=list(range(len(job.spec.labels))),
+    )
+
+
+def _chosen(code: str) -> set[int]:
+    return {int(x) for x in code.split(",") if x}
+
+
+def _prior(job: JobRecord) -> list[WorkerModel]:
+    if job.task_type in MULTI_LABEL:
+        return [_prior_model(BINARY)] * len(job.spec.labels)
+    return [_prior_model(list(range(len(job.spec.labels))))]
+
+
 def _fit(conn: Connection, job: JobRecord, rule: StoppingRule) -> _Fitted:
+    if job.task_type in MULTI_LABEL:
+        multi = _multi_label_result(conn, job)
+        if multi is None:
+            return _Fitted(_prior(job), 0, 0, False)
+        models = [model_from_result(result, rule) for result in multi.per_class]
+        return _Fitted(models, multi.per_class[0].answers.n_answers, 0, False)
     result = job_result(conn, job)
     if result is None:
-        return _Fitted(_prior_model(list(range(len(job.spec.labels)))), 0, 0, False)
-    return _Fitted(model_from_result(result, rule), result.answers.n_answers, 0, False)
+        return _Fitted(_prior(job), 0, 0, False)
+    return _Fitted([model_from_result(result, rule)], result.answers.n_answers, 0, False)
 
 
-def worker_model(dep: Deployment, job: JobRecord, rule: StoppingRule) -> WorkerModel:
+def worker_model(dep: Deployment, job: JobRecord, rule: StoppingRule) -> list[WorkerModel]:
     """The job's current worker model. A fresh fit runs in a thread of its own while requests
     go on with the model they have (the prior, before the first fit ends): a fit reads every
     answer of the job, which on a large job takes seconds no worker should wait for."""
@@ -114,9 +153,8 @@ def worker_model(dep: Deployment, job: JobRecord, rule: StoppingRule) -> WorkerM
     with _MODELS:
         fitted: _Fitted | None = dep.job_records.get(key)
         if fitted is None:
-            prior = _prior_model(list(range(len(job.spec.labels))))
             # A process that starts mid-job fits at once: ``since`` starts at the minimum.
-            fitted = dep.job_records[key] = _Fitted(prior, 0, REFIT_MIN, False)
+            fitted = dep.job_records[key] = _Fitted(_prior(job), 0, REFIT_MIN, False)
         due = fitted.since >= max(REFIT_MIN, REFIT_SHARE * fitted.fitted_on)
         if due and not fitted.fitting:
             fitted.fitting = True
@@ -163,14 +201,13 @@ def decide_object(dep: Deployment, job_id: int, object_id: int) -> bool:
         rule = rule_of(job)
         if rule is None:
             return False
-        model = worker_model(dep, job, rule)
+        models = worker_model(dep, job, rule)
         rows = conn.execute(
             select(User.worker_id, Annotation.code)
             .join(User, User.id == Annotation.user_id)
             .where(Annotation.job_id == job_id, Annotation.object_id == object_id)
         ).all()
-    given = [(str(w), int(c)) for w, c in rows if c is not None]
-    decision = decide(model, given, rule)
+    finished = _judge(job, models, [(w, c) for w, c in rows if c is not None], rule)
     with dep.db.write() as conn:
         guard = (
             (DataObject.job_id == job_id)
@@ -179,7 +216,7 @@ def decide_object(dep: Deployment, job_id: int, object_id: int) -> bool:
             & (DataObject.answers == len(rows))
             & (DataObject.leased == 0)
         )
-        if decision.done:
+        if finished:
             closed = conn.execute(update(DataObject).where(guard).values(state="answered"))
             if closed.rowcount == 1:
                 conn.execute(
@@ -191,6 +228,19 @@ def decide_object(dep: Deployment, job_id: int, object_id: int) -> bool:
         more = min(len(rows) + 1, rule.max_answers)
         conn.execute(update(DataObject).where(guard).values(wanted=more))
     return False
+
+
+def _judge(
+    job: JobRecord, models: list[WorkerModel], rows: list[tuple[str, str]], rule: StoppingRule
+) -> bool:
+    """Whether the object's answers settle it: its label, or for a multi-label job whether
+    each class applies."""
+    if job.task_type not in MULTI_LABEL:
+        return decide(models[0], [(w, int(c)) for w, c in rows], rule).done
+    return all(
+        decide(model, [(w, BINARY[int(k in _chosen(c))]) for w, c in rows], rule).done
+        for k, model in enumerate(models)
+    )
 
 
 def undecided(

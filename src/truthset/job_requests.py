@@ -174,9 +174,14 @@ def _check_options(dep: Deployment, kind: TaskType, options: dict[str, Any]) -> 
     _check_auto_label(dep, kind, options.get("auto_label"))
 
 
-# Adaptive workers per object: single-label classification, where the posterior of each
-# object's label is what the stopping rule reads (truthset.consolidation.adaptive).
-ADAPTIVE_TYPES = ("image-classification", "text-classification")
+# Adaptive workers per object: classification, where the posterior of each object's label (of
+# each class, multi-label) is what the stopping rule reads (truthset.consolidation.adaptive).
+ADAPTIVE_TYPES = (
+    "image-classification",
+    "text-classification",
+    "image-classification-multilabel",
+    "text-classification-multilabel",
+)
 
 
 def adaptive_options(min_workers: int | None, target: float | None) -> dict[str, Any]:

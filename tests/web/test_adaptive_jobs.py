@@ -200,7 +200,7 @@ def test_adaptive_options_are_checked(live_dep: tuple[str, Deployment]) -> None:
             make_job(
                 dep, name="bad", objects=1, workers_per_object=5, options={"adaptive": options}
             )
-    with pytest.raises(Invalid, match="are for image-classification, text-classification jobs"):
+    with pytest.raises(Invalid, match="adaptive workers per object are for image-classification"):
         make_job(
             dep,
             name="boxes",
