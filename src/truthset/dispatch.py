@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -26,6 +27,8 @@ from truthset.errors import Gone, NotFound, NotReady
 from truthset.jobs import JobRecord, job_record
 from truthset.tasktypes.registry import task_type
 from truthset.workforce import UserInfo, cached_team_ids, team_ids_of
+
+log = logging.getLogger(__name__)
 
 # A worker may hold the task they work on plus one prefetched task per job.
 MAX_LEASES_PER_WORKER = 2
@@ -414,8 +417,13 @@ def _after_answer(
     now (after the answer is committed: a failed decision loses no answer, and the runner
     decides it again)."""
     adaptive.note_answer(dep, job.id)
-    if adaptive.needs_decision(job, answers, wanted, state):
+    if not adaptive.needs_decision(job, answers, wanted, state):
+        return
+    try:
         adaptive.decide_object(dep, job.id, object_id)
+    except Exception:
+        # The answer is stored: the worker hears so, and the runner takes the decision later.
+        log.exception("judging object %s of job %s failed", object_id, job.id)
 
 
 def _checked_answer(conn: Connection, job: JobRecord, object_id: int | None, answer: Any) -> Any:
