@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Connection, and_, case, exists, func, select, update
 
-from truthset import audit
+from truthset import adaptive, audit
 from truthset.audit.trail import values as audit_values
 from truthset.db import dispatch_postgres
 from truthset.db import dispatch_queries as q
@@ -28,6 +29,8 @@ from truthset.jobs import JobRecord, job_record
 from truthset.operations.metrics import ANSWERS, LEASES
 from truthset.tasktypes.registry import task_type
 from truthset.workforce import UserInfo, cached_team_ids, team_ids_of
+
+log = logging.getLogger(__name__)
 
 # A worker may hold the task they work on plus one prefetched task per job.
 MAX_LEASES_PER_WORKER = 2
@@ -110,11 +113,18 @@ def _remaining(conn: Connection, job: Any, user_id: int) -> int:
         select(func.count()).where(
             DataObject.job_id == job.id,
             DataObject.state == "open",
-            DataObject.answers + DataObject.leased < job.workers_per_object,
+            DataObject.answers + DataObject.leased
+            < func.coalesce(DataObject.wanted, _first_want(job)),
             ~_seen_by(user_id),
         )
     )
     return min(REMAINING_CAP, int(queued or 0) + int(open_for_me or 0))
+
+
+def _first_want(job: Any) -> int:
+    """A job row's answers per newly opened object (its minimum with adaptive workers)."""
+    options = json.loads(job.options or "{}").get("adaptive")
+    return int(options["min_workers_per_object"]) if options else int(job.workers_per_object)
 
 
 def _seen_by(user_id: int) -> Any:
@@ -170,7 +180,12 @@ def _lease_next(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | 
             return LeasedTask(
                 first.id, job, first.object_id, line or "{}", first.leased_at, first.expires_at
             )
-        params = {"p_job": job.id, "p_user": user.id, "p_n": job.workers_per_object, "p_now": now}
+        params = {
+            "p_job": job.id,
+            "p_user": user.id,
+            "p_n": adaptive.initial_want(job),
+            "p_now": now,
+        }
         dialect = "sqlite" if dep.db.is_sqlite else "postgresql"
         candidate = _lease_gold_object(dep, conn, job, params) or _lease_open_object(
             conn, dialect, params
@@ -233,7 +248,7 @@ def _lease_postgres(
             expire_leases(sweep, now, job.id)
     expires = now + timedelta(seconds=job.task_time_limit)
     row = dispatch_postgres.lease(
-        conn, job.id, user.id, job.workers_per_object, MAX_LEASES_PER_WORKER, now, expires
+        conn, job.id, user.id, adaptive.initial_want(job), MAX_LEASES_PER_WORKER, now, expires
     )
     if row is None:
         return None
@@ -402,6 +417,23 @@ def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) ->
     ANSWERS.inc()
     if closed:
         dep.wake.set()
+    _after_answer(dep, job, task.object_id, counted.answers, counted.wanted, counted.state)
+
+
+def _after_answer(
+    dep: Deployment, job: JobRecord, object_id: int, answers: int, wanted: int | None, state: str
+) -> None:
+    """Adaptive workers per object: an object with every answer it was wanted for is judged
+    now (after the answer is committed: a failed decision loses no answer, and the runner
+    decides it again)."""
+    adaptive.note_answer(dep, job.id)
+    if not adaptive.needs_decision(job, answers, wanted, state):
+        return
+    try:
+        adaptive.decide_object(dep, job.id, object_id)
+    except Exception:
+        # The answer is stored: the worker hears so, and the runner takes the decision later.
+        log.exception("judging object %s of job %s failed", object_id, job.id)
 
 
 def _checked_answer(conn: Connection, job: JobRecord, object_id: int | None, answer: Any) -> Any:
@@ -460,6 +492,8 @@ def _answer_postgres(dep: Deployment, user: UserInfo, task_id: int, answer: Any)
         raise Gone(f"the labeling job is {row.job_status}; the answer was not stored")
     if row.closed:
         dep.wake.set()
+    if row.answers is not None:
+        _after_answer(dep, job, int(row.object_id), int(row.answers), row.wanted, row.object_state)
     return True
 
 

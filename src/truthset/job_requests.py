@@ -123,6 +123,7 @@ def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]
         ),
     )
     _check_options(dep, kind, request.options)
+    _check_adaptive(kind, request.options.get("adaptive"), workers)
     check_job: Callable[[JobSpec], None] | None = getattr(kind, "check_job", None)
     if check_job is not None:
         check_job(spec)  # the task type's own rules, e.g. the label an audit job audits
@@ -189,6 +190,52 @@ def _check_webhook(url: Any) -> None:
         raise Invalid(f"webhook_url must be an http(s) URL of at most 2048 characters, got {url!r}")
 
 
+# Adaptive workers per object: classification, where the posterior of each object's label (of
+# each class, multi-label) is what the stopping rule reads (truthset.consolidation.adaptive).
+ADAPTIVE_TYPES = (
+    "image-classification",
+    "text-classification",
+    "image-classification-multilabel",
+    "text-classification-multilabel",
+)
+
+
+def adaptive_options(min_workers: int | None, target: float | None) -> dict[str, Any]:
+    """The `adaptive` job option from the CLI flags or console fields (None: a fixed number)."""
+    if min_workers is None and target is None:
+        return {}
+    return {
+        "adaptive": {
+            "min_workers_per_object": 2 if min_workers is None else min_workers,
+            "target_confidence": 0.95 if target is None else target,
+        }
+    }
+
+
+def _check_adaptive(kind: TaskType, adaptive: Any, workers: int) -> None:
+    """`adaptive`: {"min_workers_per_object": 1..workers per object, "target_confidence": (0, 1)}."""
+    if adaptive is None:
+        return
+    if kind.name not in ADAPTIVE_TYPES:
+        raise Invalid(
+            f"adaptive workers per object are for {', '.join(ADAPTIVE_TYPES)} jobs, not {kind.name}"
+        )
+    if not isinstance(adaptive, dict) or set(adaptive) - {
+        "min_workers_per_object",
+        "target_confidence",
+    }:
+        raise Invalid("adaptive takes min_workers_per_object and target_confidence")
+    low = adaptive.get("min_workers_per_object", 2)
+    if _not_number(low) or low != int(low) or not 1 <= low <= workers:
+        raise Invalid(
+            f"min_workers_per_object must be a whole number between 1 and the workers per "
+            f"object ({workers}), got {low!r}"
+        )
+    target = adaptive.get("target_confidence", 0.95)
+    if _not_number(target) or not 0 < target < 1:
+        raise Invalid(f"target_confidence must be between 0 and 1 (exclusive), got {target!r}")
+
+
 def _not_number(value: Any) -> bool:
     return isinstance(value, bool) or not isinstance(value, int | float)
 
@@ -205,6 +252,7 @@ def check_warm_start(dep: Deployment, name: Any, field: str) -> None:
 
 AUTO_LABEL_TYPES = ("image-classification", "text-classification")
 OPTIONS = (
+    "adaptive",
     "audit_label_attribute_name",
     "auto_label",
     "gold_ratio",

@@ -28,6 +28,7 @@ from truthset.db.tables import DataObject, Job, Team
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, NotFound
 from truthset.job_requests import JobRequest as JobRequest
+from truthset.job_requests import adaptive_options as adaptive_options
 from truthset.job_requests import auto_label_options, build_spec
 from truthset.job_requests import job_options as job_options
 from truthset.labels import label_names

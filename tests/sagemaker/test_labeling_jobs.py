@@ -243,3 +243,23 @@ def test_list_jobs_for_a_work_team(live: Live) -> None:
     assert [j["LabelingJobName"] for j in only["LabelingJobSummaryList"]] == names[:1]
     with pytest.raises(sm.exceptions.ResourceNotFound):
         sm.list_labeling_jobs_for_workteam(WorkteamArn=live.team_arn("no-such-team"))
+
+
+def test_adaptive_workers_come_as_truthset_tags(live: Live) -> None:
+    """truthset's extension of CreateLabelingJob: two tags ask for adaptive workers per
+    object; NumberOfHumanWorkersPerDataObject is the maximum."""
+    sm = live.client()
+    request = job_request(live, team(live))
+    request["HumanTaskConfig"]["NumberOfHumanWorkersPerDataObject"] = 5
+    request["Tags"] = [
+        {"Key": "truthset:min-workers-per-object", "Value": "2"},
+        {"Key": "truthset:target-confidence", "Value": "0.97"},
+    ]
+    sm.create_labeling_job(**request)
+    info = jobs.describe_job(live.dep, request["LabelingJobName"])
+    assert info.options["adaptive"] == {"min_workers_per_object": 2, "target_confidence": 0.97}
+    assert info.workers_per_object == 5
+    bad = job_request(live, team(live))
+    bad["Tags"] = [{"Key": "truthset:min-workers-per-object", "Value": "two"}]
+    code, message = error_of(lambda: sm.create_labeling_job(**bad))
+    assert code == "ValidationException" and "must be a whole number" in message

@@ -8,9 +8,9 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, exists, select, update
+from sqlalchemy import Connection, exists, func, select, update
 
-from truthset import output
+from truthset import adaptive, output
 from truthset.background import autolabeling, model_workers, prehooks
 from truthset.background.labeling import consolidate_answered
 from truthset.db.tables import DataObject, Job, Task, TeamMember, User
@@ -49,6 +49,7 @@ def needs_work(dep: Deployment, job_id: int, now: datetime) -> bool:
         objects = DataObject.job_id == job_id
         checks = [
             has_objects_in(job_id, ("answered", "held", "prehook")),
+            *_undecided_check(job),
             exists().where(objects, DataObject.state == "open", DataObject.opened_at <= cutoff),
             exists().where(Task.job_id == job_id, Task.status == "leased", Task.expires_at <= now),
             ~has_objects_in(job_id, UNFINISHED),
@@ -61,6 +62,23 @@ def needs_work(dep: Deployment, job_id: int, now: datetime) -> bool:
             & has_objects_in(job_id, ("open", "queued")),
         ]
         return any(conn.scalar(select(check)) for check in checks)
+
+
+def _undecided_check(job: Any) -> list[Any]:
+    """Adaptive jobs: an object whose decision was interrupted (truthset.adaptive)."""
+    options = json.loads(job.options or "{}").get("adaptive")
+    if not options:
+        return []
+    want = func.coalesce(DataObject.wanted, int(options["min_workers_per_object"]))
+    return [
+        exists().where(
+            DataObject.job_id == job.id,
+            DataObject.state == "open",
+            DataObject.leased == 0,
+            DataObject.answers >= want,
+            DataObject.answers < job.workers_per_object,
+        )
+    ]
 
 
 def step_job(dep: Deployment, job_id: int, owner: str, schedule: OutputSchedule) -> None:
@@ -77,6 +95,8 @@ def step_job(dep: Deployment, job_id: int, owner: str, schedule: OutputSchedule)
             _expire_availability(conn, job, now)
         else:
             _wind_down(conn, job, now)
+    if job.status == "InProgress":
+        adaptive.step(dep, job)
     with dep.db.read() as conn:
         out_with_workers = conn.scalar(select(has_objects_in(job_id, ("queued", "open"))))
     # Spacing of whole-job passes is skipped when nothing else can arrive: the job ends now.

@@ -202,6 +202,21 @@ AllowOriginOpt = Annotated[
         help="An origin the template may load scripts, styles and media from (repeatable).",
     ),
 ]
+MinWorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Adaptive workers per object: offer each object to this many workers first, then "
+        "one more at a time while its label is unsure, up to --workers-per-object "
+        "(image and text classification, single- and multi-label; see docs/adaptive.md)."
+    ),
+]
+TargetConfidenceOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Adaptive workers per object: an object is done once its label's confidence "
+        "reaches this (default 0.95 when --min-workers-per-object is given)."
+    ),
+]
 GoldRatioOpt = Annotated[
     float | None,
     typer.Option(help="Share of each worker's tasks that are gold questions (default 0.1)."),
@@ -231,6 +246,8 @@ def job_create(
     auto_label_target: AutoLabelTargetOpt = 0.95,
     initial_model_job: InitialModelJobOpt = None,
     gold_ratio: GoldRatioOpt = None,
+    min_workers_per_object: MinWorkersOpt = None,
+    target_confidence: TargetConfidenceOpt = None,
     template: TemplateOpt = None,
     pre_hook: PreHookOpt = None,
     post_hook: PostHookOpt = None,
@@ -243,6 +260,7 @@ def job_create(
     options = jobs.job_options(
         audit_label_attribute_name, auto_label, auto_label_target, initial_model_job, gold_ratio
     )
+    options.update(jobs.adaptive_options(min_workers_per_object, target_confidence))
     fields: dict[str, Any] = {
         "name": name,
         "task_type": task_type,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from truthset.cli import audit, backups, hooks, jobs, people, remote, server, templates
+from truthset.cli import audit, backups, hooks, jobs, people, plan, remote, server, templates
 from truthset.cli.consolidate import consolidate
 from truthset.cli.context import ErrorsAsExitCodes
 
@@ -52,6 +52,7 @@ templates.register(app)
 hooks.register(app)
 backups.register(app)
 audit.register(app)
+plan.register(app)
 
 
 def run() -> None:

@@ -54,7 +54,8 @@ may AS (
 ),
 open_one AS (
     SELECT d.object_id FROM data_objects d
-    WHERE d.job_id = :p_job AND d.state = 'open' AND d.answers + d.leased < :p_n
+    WHERE d.job_id = :p_job AND d.state = 'open'
+      AND d.answers + d.leased < COALESCE(d.wanted, :p_n)
       AND NOT EXISTS (SELECT 1 FROM tasks t
                       WHERE t.job_id = d.job_id AND t.object_id = d.object_id
                         AND t.user_id = :p_user)
@@ -66,7 +67,8 @@ open_one AS (
 took AS (
     UPDATE data_objects d SET leased = d.leased + 1
     FROM open_one o
-    WHERE d.job_id = :p_job AND d.object_id = o.object_id AND d.answers + d.leased < :p_n
+    WHERE d.job_id = :p_job AND d.object_id = o.object_id
+      AND d.answers + d.leased < COALESCE(d.wanted, :p_n)
     RETURNING d.object_id, COALESCE(d.task_input, d.line) AS line
 ),
 queued_one AS (
@@ -152,7 +154,8 @@ counted AS (
                      ELSE b.state END
     FROM ok, before b
     WHERE d.job_id = ok.job_id AND d.object_id = ok.object_id
-    RETURNING (b.state = 'open' AND d.state = 'answered') AS closed
+    RETURNING (b.state = 'open' AND d.state = 'answered') AS closed, d.answers, d.wanted,
+              d.state
 ),
 shrunk AS (
     UPDATE jobs SET open_count = open_count - 1
@@ -168,7 +171,9 @@ audited AS (
     FROM ok
     RETURNING id
 )
-SELECT task.*, (SELECT closed FROM counted) AS closed, (SELECT count(*) FROM stored) AS stored
+SELECT task.*, (SELECT closed FROM counted) AS closed, (SELECT count(*) FROM stored) AS stored,
+       (SELECT answers FROM counted) AS answers, (SELECT wanted FROM counted) AS wanted,
+       (SELECT state FROM counted) AS object_state
 FROM task
 """
 )
@@ -178,7 +183,7 @@ def lease(
     conn: Connection,
     job_id: int,
     user_id: int,
-    workers_per_object: int,
+    workers_per_object: int,  # the answers a newly opened object is offered for
     max_leases: int,
     now: datetime,
     expires: datetime,

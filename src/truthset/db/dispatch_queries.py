@@ -34,12 +34,17 @@ object_input = func.coalesce(DataObject.task_input, DataObject.line).label("line
 seen_by_user = exists().where(
     Task.job_id == DataObject.job_id, Task.object_id == DataObject.object_id, Task.user_id == _user
 )
+# The answers an open object is offered for: its own count in a job with adaptive workers per
+# object (truthset.adaptive), else the job's number, p_n. A filter on the row the index walk
+# already reads, so the walk is the same.
+wanted = func.coalesce(DataObject.wanted, _n)
+
 _open_candidate = (
     select(DataObject.object_id, object_input)
     .where(
         DataObject.job_id == _job,
         DataObject.state == "open",
-        DataObject.answers + DataObject.leased < _n,
+        DataObject.answers + DataObject.leased < wanted,
         ~seen_by_user,
     )
     # The order of ix_data_objects_job_state: the walk stays among the job's open objects.
@@ -58,7 +63,7 @@ take_lease = (
         DataObject.job_id == _job,
         DataObject.object_id == _object,
         DataObject.state == "open",
-        DataObject.answers + DataObject.leased < _n,
+        DataObject.answers + DataObject.leased < wanted,
     )
     .values(leased=DataObject.leased + 1)
 )
@@ -118,7 +123,7 @@ count_answer = (
     update(DataObject)
     .where(DataObject.job_id == _job, DataObject.object_id == _object)
     .values(answers=DataObject.answers + 1, leased=DataObject.leased - 1)
-    .returning(DataObject.answers, DataObject.state)
+    .returning(DataObject.answers, DataObject.state, DataObject.wanted)
 )
 
 

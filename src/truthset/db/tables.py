@@ -240,6 +240,10 @@ class DataObject(Base):
     hook_attempts: Mapped[int] = mapped_column(Integer, default=0)
     # An admin chose the label (results explorer): consolidation leaves it alone.
     overridden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Adaptive workers per object: the answers the object is offered for now (the minimum,
+    # then one more after each answer that left it unsure, up to workers_per_object); NULL in
+    # a job with a fixed number of workers, which then offers it to workers_per_object.
+    wanted: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (
         Index("ix_data_objects_job_state", "job_id", "state", "priority", "object_id"),
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from truthset import audit, jobs, manifests, progress, quality, workforce
+from truthset import audit, jobs, manifests, planning, progress, quality, workforce
 from truthset.background import autolabeling
 from truthset.errors import Invalid, NotFound, TruthsetError
 from truthset.exports import FORMATS, runs
@@ -44,6 +44,8 @@ JOB_FIELDS = (
     "auto_label_target",
     "initial_model_job",
     "gold_ratio",
+    "min_workers_per_object",
+    "target_confidence",
     "ui_template",
 )
 
@@ -167,6 +169,10 @@ async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> 
                 float(values["auto_label_target"] or 0.95),
                 values["initial_model_job"] or None,
                 float(values["gold_ratio"]) if values["gold_ratio"] else None,
+            )
+            | jobs.adaptive_options(
+                _int_or_none(values["min_workers_per_object"]),
+                float(values["target_confidence"]) if values["target_confidence"] else None,
             ),
         )
         job = jobs.create_job(dep, request_, import_now=False)
@@ -188,6 +194,7 @@ def job_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep
         "activity": job_activity(dep, name),
         "export_formats": [f for f in FORMATS.values() if job.task_type in f.task_types],
         "exports": runs.list_exports(dep, name),
+        "estimate": planning.live_estimate(dep, name) if job.status == "InProgress" else None,
     }
     return render(request, "console/job.html", context, user=admin)
 

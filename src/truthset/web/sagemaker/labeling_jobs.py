@@ -228,6 +228,7 @@ def create_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, An
         template_assets=assets,
         options={
             **_stopping(params.get("StoppingConditions", {})),
+            **_adaptive(params.get("Tags", [])),
             **_auto_label(dep, params, kind),
             **(_hooks(dep, human) if custom else {}),
         },
@@ -280,6 +281,27 @@ def _stopping(conditions: dict[str, Any]) -> dict[str, int]:
     if "MaxPercentageOfInputDatasetLabeled" in conditions:
         options["max_percent_labeled"] = int(conditions["MaxPercentageOfInputDatasetLabeled"])
     return options
+
+
+# truthset's extension of CreateLabelingJob: adaptive workers per object, asked for by two tags
+# (NumberOfHumanWorkersPerDataObject is the maximum). Tags, because SDKs such as boto3 check
+# requests against the service model and drop or refuse any field SageMaker does not have.
+MIN_WORKERS_TAG = "truthset:min-workers-per-object"
+TARGET_TAG = "truthset:target-confidence"
+
+
+def _adaptive(tags: list[dict[str, str]]) -> dict[str, Any]:
+    values = {tag.get("Key"): tag.get("Value", "") for tag in tags}
+    if MIN_WORKERS_TAG not in values and TARGET_TAG not in values:
+        return {}
+    try:
+        low = int(values[MIN_WORKERS_TAG]) if MIN_WORKERS_TAG in values else None
+        target = float(values[TARGET_TAG]) if TARGET_TAG in values else None
+    except ValueError:
+        raise invalid(
+            f"Tags: {MIN_WORKERS_TAG} must be a whole number and {TARGET_TAG} a number"
+        ) from None
+    return jobs.adaptive_options(low, target)
 
 
 def _request_of(dep: Deployment, job: JobInfo) -> dict[str, Any]:

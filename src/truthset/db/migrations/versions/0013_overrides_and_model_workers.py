@@ -1,7 +1,7 @@
 """results explorer: labels an admin chose, which consolidation leaves alone; model workers
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
