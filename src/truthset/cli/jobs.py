@@ -94,7 +94,7 @@ def manifest_create(
     ] = None,
 ) -> None:
     """Write a manifest from a folder of images (one {"source-ref": ...} line per
-    .jpg/.jpeg/.png), a .txt file (one {"source": ...} line per line of text) or a .csv file
+    .jpg/.jpeg/.png/.dcm), a .txt file (one {"source": ...} line per line of text) or a .csv file
     (one {"source": ...} line per row, from the column named by --column; the first row
     names the columns)."""
     count = manifests.create_manifest(
@@ -200,6 +200,13 @@ AllowOriginOpt = Annotated[
         help="An origin the template may load scripts, styles and media from (repeatable).",
     ),
 ]
+ShowDicomTagsOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="DICOM images: comma-separated tag keywords workers may see (e.g. "
+        "ViewPosition,ImageLaterality); no tag is shown otherwise."
+    ),
+]
 GoldRatioOpt = Annotated[
     float | None,
     typer.Option(help="Share of each worker's tasks that are gold questions (default 0.1)."),
@@ -233,6 +240,7 @@ def job_create(
     pre_hook: PreHookOpt = None,
     post_hook: PostHookOpt = None,
     allow_origin: AllowOriginOpt = None,
+    show_dicom_tags: ShowDicomTagsOpt = None,
 ) -> None:
     """Create a labeling job from a manifest and start it."""
     if instructions is not None and not instructions.is_file():
@@ -243,6 +251,8 @@ def job_create(
         audit_label_attribute_name, auto_label, auto_label_target, initial_model_job, gold_ratio
     )
     options.update(custom_job_options(dep, pre_hook, post_hook, allow_origin))
+    if show_dicom_tags:
+        options["show_dicom_tags"] = [t.strip() for t in show_dicom_tags.split(",") if t.strip()]
     request = jobs.JobRequest(
         name=name,
         manifest=_storage_path(manifest_path),
