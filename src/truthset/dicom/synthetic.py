@@ -73,7 +73,9 @@ def mammogram_dataset(
     ds.InstitutionName = "Saint Example Hospital"
     ds.ViewPosition = view
     ds.ImageLaterality = side
-    ds.Rows, ds.Columns = pixels.shape[:2]
+    ds.Rows, ds.Columns = pixels.shape[-2:]
+    if pixels.ndim == 3:
+        ds.NumberOfFrames = pixels.shape[0]
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = "MONOCHROME1" if monochrome1 else "MONOCHROME2"
     ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 12, 11
@@ -89,11 +91,14 @@ def mammogram_dataset(
     return ds
 
 
-def write_mammogram(path: Path, width: int, height: int, *, seed: int = 0, **tags: Any) -> Path:
+def write_mammogram(
+    path: Path, width: int, height: int, *, seed: int = 0, frames: int = 1, **tags: Any
+) -> Path:
+    """A mammogram file; with several frames (a tomosynthesis-like stack), each frame differs."""
     view, side = tags.pop("view", "CC"), tags.pop("side", "L")
-    ds = mammogram_dataset(
-        breast_pixels(width, height, view, side, seed), view=view, side=side, **tags
-    )
+    stack = [breast_pixels(width, height, view, side, seed + i) for i in range(frames)]
+    grey = stack[0] if frames == 1 else np.stack(stack)
+    ds = mammogram_dataset(grey, view=view, side=side, **tags)
     path.parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(path, enforce_file_format=True)
     return path
