@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from truthset.dicom.pixels import _pydicom
 
@@ -31,15 +32,24 @@ def breast_pixels(width: int, height: int, view: str, side: str, seed: int) -> n
     inside = x < edge
     depth = np.clip(1 - x / np.maximum(edge, 1e-3), 0, 1)
     tissue = 1400 + 1500 * depth**0.6
-    # Texture at a coarse scale, upsampled: cheap even for a 20-megapixel mammogram.
-    coarse = rng.normal(0, 180, (-(-height // 64), -(-width // 64))).astype(np.float32)
-    texture = np.kron(coarse, np.ones((64, 64), dtype=np.float32))[:height, :width]
+    # Texture at two coarse scales, smoothly upsampled: cheap even for a 20-megapixel mammogram.
+    texture = _smooth_noise(rng, width, height, 96, 220) + _smooth_noise(rng, width, height, 24, 90)
     image = np.where(inside, tissue + texture, 60.0)
     if view == "MLO":
         muscle = (x < 0.35 * (1 - (y + 1) / 1.3)) & inside
         image = np.where(muscle, 3300.0, image)
     grain = rng.integers(0, 24, size=(height, width), dtype=np.uint16)
     return (np.clip(image, 0, 4071).astype(np.uint16) + grain).astype(np.uint16)
+
+
+def _smooth_noise(
+    rng: np.random.Generator, width: int, height: int, cell: int, spread: float
+) -> np.ndarray:
+    coarse = rng.normal(0, spread, (-(-height // cell) + 1, -(-width // cell) + 1))
+    image = Image.fromarray(coarse.astype(np.float32))
+    size = (image.width * cell, image.height * cell)
+    smooth = np.asarray(image.resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
+    return smooth[:height, :width]
 
 
 def mammogram_dataset(
