@@ -131,7 +131,8 @@ class DicomRenditions:
         """Decodes one frame and writes its renditions (once, even under concurrent calls)."""
         folder = self._folder(uri)
         with self._lock(uri):
-            if (folder / f"display-{frame}.bin").exists() and (folder / "info.json").exists():
+            names = (f"display-{frame}.bin", f"frame-{frame}.npy", "info.json")
+            if all((folder / name).exists() for name in names):
                 return
             ds = pixels.read_dataset(read())
             info = pixels.describe(ds, self.max_pixels)
@@ -139,11 +140,13 @@ class DicomRenditions:
             del ds
             folder.mkdir(parents=True, exist_ok=True)
             display = display_reduce(raw, _display_factor(info))
-            _write_atomic(folder / f"frame-{frame}.npy", _npy_bytes(raw))
             body = _png(display) if info.color else display.astype("<u2").tobytes()
+            # The first display needs only these two; the full frame (for zoomed-in crops,
+            # which wait on the lock) is written last.
             _write_atomic(folder / f"display-{frame}.bin", body)
             if not (folder / "info.json").exists():
                 self._write_info(folder, info, display)
+            _write_atomic(folder / f"frame-{frame}.npy", _npy_bytes(raw))
         self._evict(keep=folder)
 
     def _write_info(self, folder: Path, info: DicomInfo, display: np.ndarray) -> None:

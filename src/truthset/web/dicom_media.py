@@ -12,8 +12,11 @@ The DICOM file itself is never sent.
 
 from __future__ import annotations
 
+import html
 import json
+import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +26,15 @@ from sqlalchemy import select
 from truthset import dispatch
 from truthset.db.tables import Job, Task
 from truthset.deployment import Deployment
-from truthset.dicom import pixels
+from truthset.dicom import is_dicom_uri, pixels
 from truthset.dicom.renditions import DicomRenditions, Region
 from truthset.errors import Invalid, StorageError, TruthsetError
 
 _RENDITIONS: dict[Path, DicomRenditions] = {}
+# Decodes leased DICOM objects while the worker's page loads (one at a time: decoding a
+# mammogram takes most of a core for a fraction of a second).
+_PREPARER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dicom-prepare")
+_LOG = logging.getLogger(__name__)
 _PARTS = ("png", "info", "display", "region")
 
 
@@ -39,6 +46,52 @@ def renditions(dep: Deployment) -> DicomRenditions:
             root, dep.settings.dicom_cache_bytes, dep.settings.dicom_max_pixels
         )
     return found
+
+
+def prepare_leased(dep: Deployment, line: str) -> None:
+    """Starts decoding a just-leased task's DICOM object, so that the viewer's first request
+    finds it ready or in progress (the renditions' lock makes it wait rather than decode twice)."""
+    try:
+        uri = json.loads(line).get("source-ref")
+    except (ValueError, AttributeError):
+        return
+    if not isinstance(uri, str) or not is_dicom_uri(uri):
+        return
+
+    def prepare() -> None:
+        try:
+            renditions(dep).info(uri, lambda: dep.storage.read_bytes(uri))
+        except TruthsetError as error:  # the worker's own request reports it
+            _LOG.info("DICOM object %s not prepared: %s", uri, error.message)
+        except Exception:  # a thread of its own: nothing else would see the error
+            _LOG.exception("DICOM object %s not prepared", uri)
+
+    _PREPARER.submit(prepare)
+
+
+def noting_dicom(sign: Callable[[str], str]) -> tuple[Callable[[str], str], list[str]]:
+    """The signer, and the DICOM media URLs it hands out (filled as the template renders)."""
+    urls: list[str] = []
+
+    def noted(uri: str) -> str:
+        url = sign(uri)
+        if url.endswith("?dicom=1") and url not in urls:
+            urls.append(url)
+        return url
+
+    return noted, urls
+
+
+def dicom_preloads(urls: list[str]) -> str:
+    """Preload links for the viewer's first two requests: the browser fetches them while the
+    tools' scripts load, instead of after. (crossorigin: the frame's origin is opaque, and the
+    viewer fetches without credentials.)"""
+    links = []
+    for url in urls[:2]:
+        for part in ("info", "display&frame=0"):
+            href = html.escape(f"{url}&part={part}")
+            links.append(f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{href}">')
+    return "".join(links)
 
 
 def _int(query: Mapping[str, str], name: str, default: int | None = None) -> int:

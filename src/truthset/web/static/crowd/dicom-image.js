@@ -25,7 +25,8 @@ function partUrl(src, params) {
 }
 
 async function fetchOk(url) {
-  const response = await fetch(url, { mode: "cors", credentials: "omit" });
+  // "same-origin" as the frame's preload links (crossorigin=anonymous) ask, so they are reused.
+  const response = await fetch(url, { mode: "cors", credentials: "same-origin" });
   if (!response.ok) throw new Error((await response.text()) || `the image could not be loaded (${response.status})`);
   return response;
 }
