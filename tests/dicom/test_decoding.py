@@ -29,6 +29,9 @@ GREY_FILES = [
     "MR_small_jpeg_ls_lossless.dcm",  # JPEG-LS lossless
     "JPEGLSNearLossless_16.dcm",  # JPEG-LS near-lossless, 16 bits
     "rtdose.dcm",  # 15 frames, 32-bit
+    "image_dfl.dcm",  # deflated explicit VR little endian
+    "JPGExtended.dcm",  # JPEG extended, 12 bits
+    "693_J2KI.dcm",  # JPEG 2000 (lossy allowed)
 ]
 COLOR_FILES = [
     "SC_rgb_rle.dcm",  # RGB, RLE
@@ -37,6 +40,9 @@ COLOR_FILES = [
     "examples_jpeg2k.dcm",  # YBR_RCT, JPEG 2000
     "examples_palette.dcm",  # PALETTE COLOR
     "SC_rgb_rle_2frame.dcm",  # two RGB frames
+    "SC_rgb_jpeg_gdcm.dcm",  # JPEG lossless (process 14, selection value 1)
+    "examples_ybr_color.dcm",  # 30 YBR_FULL_422 JPEG frames
+    "SC_rgb_rle_16bit.dcm",  # RGB, 16 bits a sample
 ]
 
 
@@ -80,6 +86,8 @@ def test_colour_frames_match_pydicom_rgb(name: str) -> None:
             from pydicom.pixels import apply_color_lut
 
             expected = (apply_color_lut(expected, ds) / 257).round()
+        elif expected.dtype != np.uint8:
+            expected = (expected / (2 ** int(ds.BitsStored) - 1) * 255).round()
         assert rgb.shape == (info.height, info.width, 3)
         assert np.abs(rgb.astype(int) - expected.astype(int)).max() <= 1
 

@@ -238,16 +238,18 @@ def raw_frame(ds: Dataset, info: DicomInfo, index: int) -> np.ndarray:
 
 
 def _rgb8(ds: Dataset, arr: np.ndarray) -> np.ndarray:
+    """RGB at 8 bits a sample: wider samples scaled from their stored bits (a palette's output
+    from its own width)."""
+    bits = int(ds.get("BitsStored") or 8)
     if str(ds.get("PhotometricInterpretation", "")).upper() == "PALETTE COLOR":
         from pydicom.pixels.processing import apply_color_lut
 
         arr = apply_color_lut(arr, ds)
+        bits = arr.dtype.itemsize * 8
     if arr.ndim == 2:
         arr = np.stack([arr] * 3, axis=-1)
     if arr.dtype != np.uint8:
-        top = float(arr.max()) or 1.0
-        bits = max(8, math.ceil(math.log2(top + 1)))
-        arr = (arr.astype(np.float32) * (255 / (2**bits - 1))).round().astype(np.uint8)
+        arr = (arr.astype(np.float32) * (255 / (2**bits - 1))).round().clip(0, 255).astype(np.uint8)
     return np.ascontiguousarray(arr[..., :3])
 
 
