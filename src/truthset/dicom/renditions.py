@@ -38,6 +38,7 @@ from truthset.errors import Invalid
 DISPLAY_SIDE = 2048
 MAX_REGION_PIXELS = 16_000_000
 _LOCKS = [threading.Lock() for _ in range(64)]
+_FULL_LOCKS = [threading.Lock() for _ in range(64)]
 
 Reader = Callable[[], bytes]
 
@@ -111,8 +112,10 @@ class DicomRenditions:
     def _folder(self, uri: str) -> Path:
         return self.root / hashlib.sha256(uri.encode()).hexdigest()[:40]
 
-    def _lock(self, uri: str) -> threading.Lock:
-        return _LOCKS[hash(uri) % len(_LOCKS)]
+    def _lock(self, uri: str, full: bool = False) -> threading.Lock:
+        """The lock of an object's display renditions, or of its full-resolution frames."""
+        locks = _FULL_LOCKS if full else _LOCKS
+        return locks[hash(uri) % len(locks)]
 
     def info(self, uri: str, read: Reader) -> dict[str, Any]:
         """The viewer's description of the object; prepares frame 0 on first use."""
@@ -128,26 +131,33 @@ class DicomRenditions:
         return DicomInfo.from_json(json.loads((folder / "info.json").read_text())["info"])
 
     def _prepare(self, uri: str, frame: int, read: Reader) -> None:
-        """Decodes one frame and writes its renditions (once, even under concurrent calls)."""
+        """Decodes one frame and writes its renditions (once, even under concurrent calls).
+        The display copy and info.json come first; the full-resolution frame is written
+        after the display lock is handed over to the full-frame lock, so the first display
+        does not wait for it (crops do, on that lock)."""
         folder = self._folder(uri)
-        with self._lock(uri):
-            names = (f"display-{frame}.bin", f"frame-{frame}.npy", "info.json")
-            if all((folder / name).exists() for name in names):
+        display_lock, full_lock = self._lock(uri), self._lock(uri, full=True)
+        with display_lock:
+            if (folder / f"display-{frame}.bin").exists() and (folder / "info.json").exists():
                 return
-            ds = pixels.read_dataset(read())
-            info = pixels.describe(ds, self.max_pixels)
-            raw = pixels.raw_frame(ds, info, frame)
-            del ds
+            info, raw = self._decode(uri, frame, read)
             folder.mkdir(parents=True, exist_ok=True)
             display = display_reduce(raw, _display_factor(info))
             body = _png(display) if info.color else display.astype("<u2").tobytes()
-            # The first display needs only these two; the full frame (for zoomed-in crops,
-            # which wait on the lock) is written last.
             _write_atomic(folder / f"display-{frame}.bin", body)
             if not (folder / "info.json").exists():
                 self._write_info(folder, info, display)
+            full_lock.acquire()
+        try:
             _write_atomic(folder / f"frame-{frame}.npy", _npy_bytes(raw))
+        finally:
+            full_lock.release()
         self._evict(keep=folder)
+
+    def _decode(self, uri: str, frame: int, read: Reader) -> tuple[DicomInfo, np.ndarray]:
+        ds = pixels.read_dataset(read())
+        info = pixels.describe(ds, self.max_pixels)
+        return info, pixels.raw_frame(ds, info, frame)
 
     def _write_info(self, folder: Path, info: DicomInfo, display: np.ndarray) -> None:
         width, height = display_size(info)
@@ -164,11 +174,16 @@ class DicomRenditions:
         return path.read_bytes()
 
     def _full(self, uri: str, frame: int, read: Reader) -> tuple[DicomInfo, np.ndarray]:
-        path = self._folder(uri) / f"frame-{frame}.npy"
-        if not path.exists():
+        folder = self._folder(uri)
+        path = folder / f"frame-{frame}.npy"
+        if not (folder / f"display-{frame}.bin").exists() or not (folder / "info.json").exists():
             self._prepare(uri, frame, read)
+        with self._lock(uri, full=True):
+            if not path.exists():  # evicted, or an older cache: decoded again
+                _info, raw = self._decode(uri, frame, read)
+                _write_atomic(path, _npy_bytes(raw))
         arr: np.ndarray = np.load(path, mmap_mode="r", allow_pickle=False)
-        return self._stored_info(path.parent), arr
+        return self._stored_info(folder), arr
 
     def region(self, uri: str, frame: int, region: Region, read: Reader) -> bytes:
         """A crop at up to full resolution (uint16 grey, or PNG for colour)."""
