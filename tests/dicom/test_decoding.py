@@ -204,8 +204,13 @@ def test_renditions_keep_16_bits_and_full_resolution(tmp_path: Path) -> None:
     )
     crop = store.region(str(path), 0, Region(100, 200, 300, 250, 300, 250), path.read_bytes)
     assert np.array_equal(np.frombuffer(crop, "<u2").reshape(250, 300), grey[200:450, 100:400])
-    with pytest.raises(pixels.Invalid):
-        store.region(str(path), 0, Region(800, 0, 200, 10, 200, 10), path.read_bytes)
+    for outside in (
+        Region(800, 0, 200, 10, 200, 10),  # past the right edge
+        Region(0, 0, 10, 10, -10, -10),  # no size
+        Region(0, 0, 10, 10, 20, 20),  # scaled up
+    ):
+        with pytest.raises(pixels.Invalid):
+            store.region(str(path), 0, outside, path.read_bytes)
 
 
 def test_display_copy_of_a_large_frame_is_downscaled_by_a_whole_factor() -> None:

@@ -191,7 +191,7 @@ class DicomRenditions:
         r = region
         if r.w <= 0 or r.h <= 0 or r.x < 0 or r.y < 0 or r.x + r.w > info.width:
             raise Invalid("the region lies outside the image")
-        if r.y + r.h > info.height or not 0 < r.rw * r.rh <= MAX_REGION_PIXELS:
+        if r.y + r.h > info.height or min(r.rw, r.rh) <= 0 or r.rw * r.rh > MAX_REGION_PIXELS:
             raise Invalid("the region lies outside the image or is too large")
         if r.rw > r.w or r.rh > r.h:
             raise Invalid("a region is never scaled up (rw <= w, rh <= h)")
