@@ -14,8 +14,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# With the dicom extra (pydicom and its decoders, small wheels): the demo's DICOM job needs it.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[dicom]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python

@@ -2,7 +2,8 @@
 
 The images are generated (nothing is downloaded): a breast outline against the chest wall on
 the side of its laterality, a pectoral muscle wedge for MLO views, a lead marker in the corner
-as on real films, and a few non-mammograms (chest X-ray-like images).
+as on real films, and a few non-mammograms (chest X-ray-like images). With the `dicom` extra,
+a second job shows mammograms as DICOM files (demo_dicom.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from truthset import dispatch, jobs, manifests, workforce
+from truthset import demo_dicom, dispatch, jobs, manifests, workforce
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, NotFound
 from truthset.identity import passwords
@@ -37,6 +38,7 @@ class DemoLogins:
     url: str
     admin: tuple[str, str]
     worker: tuple[str, str]
+    jobs: tuple[str, ...] = (JOB,)
 
 
 def draw_view(view: str, rng: random.Random, size: tuple[int, int] = (320, 400)) -> Image.Image:
@@ -126,13 +128,15 @@ def _ensure_people(dep: Deployment, logins: dict[str, str]) -> None:
             workforce.create_workers(dep, [email], TEAM, logins[email])
 
 
-def _simulate_colleagues(dep: Deployment, truth: dict[int, str]) -> None:
+def _simulate_colleagues(
+    dep: Deployment, truth: dict[int, str], job: str = JOB, views: list[str] = VIEWS
+) -> None:
     rng = random.Random(11)
     for email in COLLEAGUES:
         user = workforce.get_user(dep, email)
-        while (task := dispatch.next_task(dep, user, JOB)) is not None:
+        while (task := dispatch.next_task(dep, user, job)) is not None:
             view = truth[task.object_id]
-            label = view if rng.random() < 0.85 else rng.choice(VIEWS)
+            label = view if rng.random() < 0.85 else rng.choice(views)
             dispatch.submit_answer(
                 dep, user, task.task_id, {"crowd-image-classifier": {"label": label}}
             )
@@ -166,4 +170,10 @@ def setup(dep: Deployment) -> DemoLogins:
         )
         jobs.create_job(dep, request)
         _simulate_colleagues(dep, {i: view for i, (_path, view) in enumerate(images)})
-    return DemoLogins(dep.settings.base_url, (ADMIN, logins[ADMIN]), (WORKER, logins[WORKER]))
+    truth = demo_dicom.setup_job(dep, TEAM)
+    if truth is not None:
+        _simulate_colleagues(dep, truth, demo_dicom.JOB, demo_dicom.VIEWS)
+    names = (JOB, demo_dicom.JOB) if demo_dicom.dicom_available() else (JOB,)
+    return DemoLogins(
+        dep.settings.base_url, (ADMIN, logins[ADMIN]), (WORKER, logins[WORKER]), names
+    )

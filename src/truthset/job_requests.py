@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from truthset.db.tables import Job
 from truthset.deployment import Deployment
+from truthset.dicom.pixels import check_keywords
 from truthset.errors import Invalid
 from truthset.hooks.targets import check_hook
 from truthset.labels import check_labels, label_names, parse_label_config
@@ -262,6 +263,7 @@ OPTIONS = (
     "post_hook",
     "allowed_origins",
     "webhook_url",
+    "show_dicom_tags",
 )
 CUSTOM_OPTIONS = ("pre_hook", "post_hook")
 # A CSP host source: scheme, host (optionally *.domain) and port; nothing that could end the
@@ -295,6 +297,8 @@ def custom_options(dep: Deployment, kind: TaskType, request: JobRequest) -> dict
                 del options[key]  # PassThrough
     if "allowed_origins" in options:
         options["allowed_origins"] = check_origins(options["allowed_origins"], "allowed_origins")
+    if options.get("show_dicom_tags"):
+        options["show_dicom_tags"] = check_keywords(options["show_dicom_tags"], "show_dicom_tags")
     if kind.name == "custom" and not request.ui_template:
         raise Invalid("a custom job needs its worker template (a Liquid file: --template)")
     if request.template_assets:

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO, TextIO
 
+from truthset.dicom import DICOM_SUFFIXES
 from truthset.errors import Invalid, TruthsetError
 from truthset.storage.base import Storage, join
 
@@ -23,7 +24,8 @@ MAX_ATTRIBUTE_CHARS = 20_000
 # A UTF-8 character takes at most 4 bytes: longer raw lines cannot be valid.
 _MAX_LINE_BYTES = MAX_LINE_CHARS * 4 + 2
 MAX_REPORTED_PROBLEMS = 100
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+# DICOM files are shown through their renditions (truthset.dicom), never sent as they are.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", *DICOM_SUFFIXES)
 INPUT_KEYS = ("source-ref", "source")
 TEXT_SUFFIXES = (".txt", ".csv")
 DEFAULT_CSV_COLUMN = "text"
@@ -183,7 +185,7 @@ def validate(
 def create_manifest(storage: Storage, source: str, output: str, column: str | None = None) -> int:
     """Writes a manifest, as Ground Truth's automated data setup does (reference 3.2):
 
-    - a folder: one `{"source-ref": uri}` line per .jpg/.jpeg/.png under it, in name order;
+    - a folder: one `{"source-ref": uri}` line per .jpg/.jpeg/.png/.dcm/.dicom under it, in name order;
     - a `.txt` file: one `{"source": text}` line per line of text (blank lines skipped);
     - a `.csv` file: one `{"source": text}` line per row, from the column named `column`
       (default `text`; the first row names the columns; empty cells skipped).
@@ -218,7 +220,7 @@ def manifest_lines(storage: Storage, source: str, column: str | None = None) -> 
 def _nothing_found(source: str) -> str:
     found = {".txt": "no lines of text", ".csv": "no rows with text"}
     suffix = PurePosixPath(source).suffix.lower()
-    return f"{source}: {found.get(suffix, 'no .jpg, .jpeg or .png files')} found"
+    return f"{source}: {found.get(suffix, 'no .jpg, .jpeg, .png or .dcm files')} found"
 
 
 @dataclass(frozen=True)

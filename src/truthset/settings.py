@@ -207,6 +207,16 @@ class Settings(BaseSettings):
         description="How browsers get S3 media: proxy streams it through truthset's signed "
         "/media URLs (no bucket CORS needed); presign hands out presigned S3 GET URLs.",
     )
+    dicom_cache_bytes: int = Field(
+        2 * 1024**3,
+        description="Bytes of decoded DICOM renditions kept in <data_dir>/dicom-cache; past it "
+        "the objects used longest ago are removed.",
+    )
+    dicom_max_pixels: int = Field(
+        64_000_000,
+        description="Largest DICOM frame decoded (rows x columns x samples, read from the header "
+        "before decoding): bigger files are refused rather than exhausting memory.",
+    )
     hook_time_limit: float = Field(
         30.0, description="Seconds a pre- or post-annotation hook may take per invocation."
     )

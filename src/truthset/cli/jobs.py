@@ -96,7 +96,7 @@ def manifest_create(
     ] = None,
 ) -> None:
     """Write a manifest from a folder of images (one {"source-ref": ...} line per
-    .jpg/.jpeg/.png), a .txt file (one {"source": ...} line per line of text) or a .csv file
+    .jpg/.jpeg/.png/.dcm), a .txt file (one {"source": ...} line per line of text) or a .csv file
     (one {"source": ...} line per row, from the column named by --column; the first row
     names the columns)."""
     count = manifests.create_manifest(
@@ -217,6 +217,13 @@ TargetConfidenceOpt = Annotated[
         "reaches this (default 0.95 when --min-workers-per-object is given)."
     ),
 ]
+ShowDicomTagsOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="DICOM images: comma-separated tag keywords workers may see (e.g. "
+        "ViewPosition,ImageLaterality); no tag is shown otherwise."
+    ),
+]
 GoldRatioOpt = Annotated[
     float | None,
     typer.Option(help="Share of each worker's tasks that are gold questions (default 0.1)."),
@@ -252,6 +259,7 @@ def job_create(
     pre_hook: PreHookOpt = None,
     post_hook: PostHookOpt = None,
     allow_origin: AllowOriginOpt = None,
+    show_dicom_tags: ShowDicomTagsOpt = None,
 ) -> None:
     """Create a labeling job from a manifest and start it. With --url the manifest, output
     and label config paths are the server's (or s3:// URIs)."""
@@ -261,6 +269,8 @@ def job_create(
         audit_label_attribute_name, auto_label, auto_label_target, initial_model_job, gold_ratio
     )
     options.update(jobs.adaptive_options(min_workers_per_object, target_confidence))
+    if show_dicom_tags:
+        options["show_dicom_tags"] = [t.strip() for t in show_dicom_tags.split(",") if t.strip()]
     fields: dict[str, Any] = {
         "name": name,
         "task_type": task_type,

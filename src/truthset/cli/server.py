@@ -85,7 +85,8 @@ def register(app: typer.Typer) -> None:
         logins = demo_data.setup(deployment(ctx))
         out.print(f"\n[bold]truthset demo[/] is at [bold cyan]{logins.url}[/]\n")
         out.print(f"  admin  (console): {logins.admin[0]}  password: {logins.admin[1]}")
-        out.print(f"  worker (portal):  {logins.worker[0]}  password: {logins.worker[1]}\n")
+        out.print(f"  worker (portal):  {logins.worker[0]}  password: {logins.worker[1]}")
+        out.print(f"  jobs: {', '.join(logins.jobs)}\n")
         if not no_serve:
             _serve(ctx, host, port, public_base_url)
 

@@ -20,9 +20,11 @@ from sqlalchemy import select
 from truthset import audit, dispatch
 from truthset.db.tables import Task, User
 from truthset.deployment import Deployment
+from truthset.dicom import is_dicom_uri
 from truthset.errors import NotFound, StorageError, TruthsetError
 from truthset.jobs import job_record
 from truthset.storage.router import StorageRouter
+from truthset.web.dicom_media import dicom_response
 from truthset.web.security import DeploymentDep
 
 router = APIRouter()
@@ -49,7 +51,9 @@ def media_signer(dep: Deployment, task_id: int) -> Callable[[str], str]:
     def sign(uri: str) -> str:
         if uri.startswith(("/media/", "http://", "https://", "data:")):
             return uri  # already a URL the browser can load
-        if presigner is not None and uri.startswith("s3://"):
+        dicom = is_dicom_uri(uri)
+        # A DICOM file is never handed out (its tags name the patient): its renditions are.
+        if presigner is not None and uri.startswith("s3://") and not dicom:
             if not leased:
                 leased.append(_is_leased(dep, task_id))
             url = presigner.presigned_url(uri, dep.settings.media_url_ttl) if leased[0] else None
@@ -57,7 +61,9 @@ def media_signer(dep: Deployment, task_id: int) -> Callable[[str], str]:
                 return url
         # Not checked against the data roots here: the media route checks on every read.
         payload = f"{task_id}.{urlsafe_b64encode(uri.encode()).decode().rstrip('=')}"
-        return f"/media/{signer.sign(payload).decode()}"
+        url = f"/media/{signer.sign(payload).decode()}"
+        # The marker tells the image tools to load the DICOM viewer's renditions.
+        return f"{url}?dicom=1" if dicom else url
 
     return sign
 
@@ -111,6 +117,10 @@ def _unreadable(dep: Deployment, task_id: int, uri: str, error: StorageError) ->
 @router.get("/media/{token}", include_in_schema=False)
 def media(token: str, request: Request, dep: DeploymentDep) -> Response:
     task_id, uri = _open(dep, token)
+    if is_dicom_uri(uri):
+        return dicom_response(
+            dep, task_id, uri, request.query_params, lambda e: _unreadable(dep, task_id, uri, e)
+        )
     content_type = mimetypes.guess_type(uri)[0] or "application/octet-stream"
     if not content_type.startswith(_SAFE_TYPES):
         content_type = "application/octet-stream"

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from truthset import dispatch, taskui
 from truthset.jobs import job_spec
 from truthset.tasktypes.registry import task_type
+from truthset.web.dicom_media import dicom_preloads, noting_dicom
 from truthset.web.media import media_signer
 from truthset.web.pages import render
 from truthset.web.security import CurrentUser, DeploymentDep
@@ -35,7 +36,7 @@ def task_frame(task_id: int, user: CurrentUser, dep: DeploymentDep) -> Response:
     (its Content-Security-Policy: taskui.frame_policy)."""
     _task, job, line = dispatch.task_context(dep, user, task_id)
     kind = task_type(job.task_type)
-    sign = media_signer(dep, task_id)
+    sign, dicom_urls = noting_dicom(media_signer(dep, task_id))
     options = json.loads(job.options)
     html = taskui.render(
         job.ui_template or kind.template(),
@@ -44,6 +45,7 @@ def task_frame(task_id: int, user: CurrentUser, dep: DeploymentDep) -> Response:
         asset_url=asset_url_maker(dep, job.id),
         assets=options.get("template_assets", []),
     )
+    html = dicom_preloads(dicom_urls) + html
     origins = [*dep.settings.template_origins, *options.get("allowed_origins", [])]
     return HTMLResponse(
         html,

@@ -14,6 +14,7 @@ from truthset.deployment import Deployment
 from truthset.dispatch import LeasedTask
 from truthset.jobs import job_spec
 from truthset.tasktypes.registry import task_type
+from truthset.web.dicom_media import prepare_leased
 from truthset.web.media import media_signer
 from truthset.web.schemas import (
     AnswerIn,
@@ -75,6 +76,7 @@ async def next_task(job: str, user: CurrentUser, dep: DeploymentDep) -> TaskOut 
     leased = await _run(dep, dispatch.next_task, dep, user, job)
     if leased is None:
         return Response(status_code=204)
+    prepare_leased(dep, leased.line)
     return _task_out(dep, leased)
 
 

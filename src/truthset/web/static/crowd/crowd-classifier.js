@@ -5,7 +5,7 @@
 // in category order), plus "workerComment" when a <worker-comment> region exists and the worker
 // typed one. The exclusion category of the multi-selects is not a category: choosing it outputs
 // {"labels": []}.
-import { attachStyledShadow, choiceIndexForKey, parseAttr } from "./base.js";
+import { attachStyledShadow, choiceIndexForKey, isTyping, parseAttr } from "./base.js";
 import { shortcutAllowed } from "./crowd-form.js";
 import { MEDIA_CSS, mediaKey, mediaPlayers, setUpMediaTarget } from "./classifier-media.js";
 import { ImageStage, STAGE_CSS } from "./crowd-image-stage.js";
@@ -401,7 +401,13 @@ class Classifier extends HTMLElement {
   }
 
   handleKeydown(event) {
-    if (!this.built || !shortcutAllowed(event) || !this.ownsShortcuts(event)) return;
+    if (!this.built || !this.ownsShortcuts(event)) return;
+    // Ctrl+arrows set a DICOM image's window (other Ctrl keys stay the browser's).
+    if (event.ctrlKey && !isTyping(event) && !event.defaultPrevented && this.stage?.handleKey(event)) {
+      event.preventDefault();
+      return;
+    }
+    if (!shortcutAllowed(event)) return;
     const position = choiceIndexForKey(event.key);
     if (position >= 0 && position < this.choiceEntries().length) {
       this.choose(position);
@@ -410,6 +416,8 @@ class Classifier extends HTMLElement {
       event.preventDefault();
     } else if (event.key.toLowerCase() === "h" && this.stage?.hasOverlay) {
       this.stage.toggleOverlay();
+      event.preventDefault();
+    } else if (this.stage?.handleKey(event)) {
       event.preventDefault();
     }
   }

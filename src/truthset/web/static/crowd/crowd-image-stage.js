@@ -2,6 +2,9 @@
 // verification `overlay` (Ground Truth's boundingBox, semanticSegmentation and
 // instanceSegmentation shapes) drawn in the image's own pixel coordinates.
 import { labelColor, parseAttr } from "./base.js";
+import { DICOM_CSS, DicomControls } from "./dicom-controls.js";
+import { DicomImage, isDicomSource } from "./dicom-image.js";
+import { StageView } from "./stage-view.js";
 
 // Beyond twice its size an image only gets blurrier, so the fit stops there.
 const MAX_UPSCALE = 2;
@@ -14,6 +17,8 @@ export const STAGE_CSS = `
   .frame { position: relative; flex: none; box-shadow: 0 4px 24px rgba(0, 0, 0, 0.35); }
   .frame[hidden] { display: none; }
   .image { display: block; width: 100%; height: 100%; user-select: none; }
+  .image[hidden] { display: none; }
+  .dicom-detail { position: absolute; pointer-events: none; }
   .overlay { position: absolute; inset: 0; pointer-events: none; }
   .frame.overlay-off .overlay { display: none; }
   .mask { position: absolute; inset: 0; width: 100%; height: 100%; opacity: 0.55;
@@ -44,7 +49,7 @@ export const STAGE_CSS = `
   .swatch { width: 12px; height: 12px; border-radius: 3px; background: var(--c);
             box-shadow: inset 0 0 0 1px rgba(0, 0, 0, 0.2); }
   .count { color: var(--crowd-muted); }
-`;
+${DICOM_CSS}`;
 
 function readableTextOn(hex) {
   const value = parseInt(hex.replace("#", "").padEnd(6, "0").slice(0, 6), 16);
@@ -83,11 +88,29 @@ export class ImageStage {
     this.toggleButton.addEventListener("click", () => this.toggleOverlay());
     this.image.addEventListener("load", () => this.onImageLoad());
     this.image.addEventListener("error", () => this.showMessage("The image could not be loaded."));
+    this.dicom = null;
+    this.dicomCanvas = null;
+    this.view = new StageView(this.stage, this.frame, {
+      imageSize: () => this.naturalSize(),
+      dicom: () => this.dicom,
+      onWindowDrag: (dx, dy) => this.dicomControls.drag(dx, dy),
+    });
+    this.dicomControls = new DicomControls(container, { onReset: () => this.view.reset() });
     new ResizeObserver(() => this.fit()).observe(this.stage);
+  }
+
+  /** The image's original pixels (a DICOM object's, not its display copy's). */
+  naturalSize() {
+    if (this.dicom) return { width: this.dicom.width, height: this.dicom.height };
+    return { width: this.image.naturalWidth, height: this.image.naturalHeight };
   }
 
   setSource(src) {
     this.frame.hidden = true;
+    this.view.reset();
+    this.view.dropDetail();
+    this.setDicom(null);
+    this.loading = src;
     if (!src) {
       this.image.removeAttribute("src");
       this.showMessage("No image.");
@@ -95,7 +118,42 @@ export class ImageStage {
     }
     this.showMessage("Loading image…");
     this.image.alt = this.altText() || "Image to classify";
-    this.image.src = src;
+    if (isDicomSource(src)) this.loadDicom(src);
+    else this.image.src = src;
+  }
+
+  async loadDicom(src) {
+    this.image.removeAttribute("src");
+    try {
+      const dicom = await DicomImage.open(src);
+      if (this.loading !== src) return;
+      this.setDicom(dicom);
+      this.onImageLoad();
+    } catch (error) {
+      if (this.loading === src) this.showMessage(`The image could not be loaded: ${error.message}`);
+    }
+  }
+
+  setDicom(dicom) {
+    this.unlistenDicom?.();
+    this.dicomCanvas?.remove();
+    this.dicom = dicom;
+    this.dicomCanvas = dicom ? dicom.canvas : null;
+    this.image.hidden = Boolean(dicom);
+    this.dicomControls.attach(dicom);
+    if (!dicom) return;
+    const canvas = dicom.canvas;
+    canvas.className = "image";
+    canvas.setAttribute("part", "image");
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", this.altText() || "Image to classify");
+    this.frame.prepend(canvas);
+    this.unlistenDicom = dicom.onChange(() => this.view.dicomChanged());
+  }
+
+  /** Zoom and DICOM keys; true when used. */
+  handleKey(event) {
+    return this.dicomControls.handleKey(event) || this.view.handleKey(event);
   }
 
   onImageLoad() {
@@ -111,7 +169,7 @@ export class ImageStage {
 
   /** Size of the image on screen: fitted to the stage, never more than MAX_UPSCALE times. */
   fit() {
-    const { naturalWidth: width, naturalHeight: height } = this.image;
+    const { width, height } = this.naturalSize();
     if (!width || !height) return;
     const room = (size) => Math.max(size - 2 * STAGE_PADDING, 1);
     const scale = Math.min(
@@ -149,7 +207,7 @@ export class ImageStage {
     this.overlayLayer.replaceChildren();
     const legend = this.toolbar.querySelector(".legend");
     legend.replaceChildren();
-    if (!this.overlay || !this.image.naturalWidth) return;
+    if (!this.overlay || !this.naturalSize().width) return;
     const { boundingBox, semanticSegmentation, instanceSegmentation } = this.overlay;
     if (boundingBox) this.drawBoxes(boundingBox, legend);
     if (semanticSegmentation) this.drawSemanticMask(semanticSegmentation, legend);
@@ -159,7 +217,7 @@ export class ImageStage {
   drawBoxes({ labels = [], value = [] }, legend) {
     const known = [...labels];
     const counts = new Map();
-    const { naturalWidth: width, naturalHeight: height } = this.image;
+    const { width, height } = this.naturalSize();
     for (const box of value) {
       const label = box.label ?? known[box.class_id] ?? "";
       if (!known.includes(label)) known.push(label);

@@ -17,6 +17,7 @@ import { attachStyledShadow, labelColor, parseAttr } from "./base.js";
 import { createInstructionsPanel } from "./crowd-instructions.js";
 import { ICONS } from "./image-icons.js";
 import { ANNOTATOR_CSS, ANNOTATOR_MARKUP } from "./image-annotator-layout.js";
+import { DICOM_CSS, DICOM_HINTS, DicomControls } from "./dicom-controls.js";
 import { ImageInputElement, ZOOM_STEP, activate } from "./image-input.js";
 import { ImageViewport, loadPhoto } from "./image-viewport.js";
 
@@ -45,7 +46,7 @@ export class ImageAnnotatorElement extends ImageInputElement {
 
   constructor() {
     super();
-    this.root = attachStyledShadow(this, ANNOTATOR_CSS + (this.constructor.toolCss || ""));
+    this.root = attachStyledShadow(this, ANNOTATOR_CSS + DICOM_CSS + (this.constructor.toolCss || ""));
     const template = document.createElement("template");
     template.innerHTML = ANNOTATOR_MARKUP;
     this.root.appendChild(template.content);
@@ -55,6 +56,8 @@ export class ImageAnnotatorElement extends ImageInputElement {
       drawAnnotations: (ctx) => this.drawLayer(ctx),
       onViewChange: () => this.renderZoom(),
     });
+    this.dicomControls = new DicomControls(this.$(".work"), { onReset: () => this.viewport.fit() });
+    this.$(".work").insertBefore(this.dicomControls.bar, this.stage);
     this.photo = null;
     this.loadError = null;
     this.loadedSrc = null;
@@ -205,6 +208,7 @@ export class ImageAnnotatorElement extends ImageInputElement {
     if (this.loadedSrc !== null) this.newReadyPromise();
     this.loadedSrc = src;
     this.photo = null;
+    this.dicomControls.attach(null);
     this.loadError = null;
     this.showMessage("loading");
     try {
@@ -213,6 +217,8 @@ export class ImageAnnotatorElement extends ImageInputElement {
       if (this.loadedSrc !== src) return;
       this.photo = photo;
       this.viewport.setPhoto(photo);
+      this.dicomControls.attach(photo.dicom || null);
+      this.renderHints();
       this.$(".meta").textContent = `${photo.width} × ${photo.height} px`;
       this.showMessage(null);
       await this.startFromInitialValue();
@@ -496,6 +502,7 @@ export class ImageAnnotatorElement extends ImageInputElement {
 
   renderHints() {
     const all = [...this.hints, ["<kbd>Space</kbd>+<b>drag</b>", "pan"], ["<kbd>F</kbd>", "fit"]];
+    if (this.photo?.dicom) all.push(...DICOM_HINTS);
     this.$(".hints").innerHTML = all.map(([keys, what]) => `<span>${keys} ${what}</span>`).join("");
   }
 }

@@ -81,6 +81,8 @@ export class ImageInputElement extends HTMLElement {
       this.viewport.requestDraw();
     });
     stage.addEventListener("mousedown", (e) => e.button === 1 && e.preventDefault());
+    // Right-drag sets the window of DICOM images: no context menu over the stage then.
+    stage.addEventListener("contextmenu", (e) => this.photo?.dicom && e.preventDefault());
     stage.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
   }
 
@@ -95,12 +97,14 @@ export class ImageInputElement extends HTMLElement {
     if (!this.photo || this.gesture) return;
     const info = this.pointInfo(event);
     const pan = event.button === 1 || (event.button === 0 && this.spaceHeld);
-    if (!pan && event.button !== 0) return;
+    const windowing = event.button === 2 && Boolean(this.photo.dicom);
+    if (!pan && !windowing && event.button !== 0) return;
     event.preventDefault();
     this.stage.focus({ preventScroll: true });
     this.stage.setPointerCapture(event.pointerId);
-    this.gesture = { kind: pan ? "pan" : "tool", id: event.pointerId, start: info, last: info };
-    if (!pan) this.toolDown(info);
+    const kind = windowing ? "window" : pan ? "pan" : "tool";
+    this.gesture = { kind, id: event.pointerId, start: info, last: info };
+    if (kind === "tool") this.toolDown(info);
     this.updateCursor(info);
     this.viewport.requestDraw();
   }
@@ -112,6 +116,7 @@ export class ImageInputElement extends HTMLElement {
     const gesture = this.gesture;
     if (gesture && gesture.id === event.pointerId) {
       if (gesture.kind === "pan") this.viewport.panBy(info.sx - gesture.last.sx, info.sy - gesture.last.sy);
+      else if (gesture.kind === "window") this.dicomControls.drag(info.sx - gesture.last.sx, info.sy - gesture.last.sy);
       else this.toolMove(info, gesture.start);
       gesture.last = info;
     } else if (!gesture) {
@@ -180,6 +185,8 @@ export class ImageInputElement extends HTMLElement {
   /** Handles a key press; true when it was used (the browser and the form then ignore it). */
   handleKey(event) {
     const key = event.key;
+    // DICOM keys first: Ctrl+arrows set the window, before Ctrl+Z/Y.
+    if (this.dicomControls?.handleKey(event)) return true;
     if (event.ctrlKey || event.metaKey) {
       const lower = key.toLowerCase();
       if (lower === "z" && !event.shiftKey) this.undo();

@@ -10,6 +10,7 @@
 // another origin without CORS headers, which taints its canvas; nothing ever reads pixels back
 // from it. Tools that read pixels (segmentation) only read their own annotation data.
 
+import { DicomImage, isDicomSource } from "./dicom-image.js";
 import { PhotoDecoder, fetchPhotoBytes } from "./image-decoder.js";
 
 /** Longest side of the copy that is kept for display; larger photos are downscaled once. */
@@ -37,6 +38,7 @@ const DETAIL_DELAY_MS = 150;
  *   photo.decoder               // PhotoDecoder for sharper crops, or null
  */
 export async function loadPhoto(src) {
+  if (isDicomSource(src)) return loadDicomPhoto(src);
   const bytes = await fetchPhotoBytes(src);
   const img = new Image();
   img.decoding = "async";
@@ -62,6 +64,14 @@ export async function loadPhoto(src) {
     // Some images cannot become bitmaps (an SVG without a size): draw the <img> itself.
   }
   return { img: decoder ? null : img, decoder, display, width, height, displayScale };
+}
+
+/** A DICOM object as a photo: `display` is the windowed display copy (a canvas the viewer
+ * repaints when the window changes); sharper crops come from the server (`dicom.crop`). */
+async function loadDicomPhoto(src) {
+  const dicom = await DicomImage.open(src);
+  const { width, height } = dicom;
+  return { img: null, decoder: null, dicom, display: dicom.render(), width, height, displayScale: dicom.displayWidth / width };
 }
 
 async function openDecoder(bytes, width, height) {
@@ -128,12 +138,28 @@ export class ImageViewport {
 
   /** Shows a photo from loadPhoto() and fits it to the stage. */
   setPhoto(photo) {
-    this.detail?.bitmap.close();
+    this.detail?.bitmap.close?.();
     this.detail = null;
-    if (this.photo !== photo) this.photo?.decoder?.close();
+    if (this.photo !== photo) {
+      this.photo?.decoder?.close();
+      this.unlistenDicom?.();
+      this.unlistenDicom = photo?.dicom?.onChange(() => this.dicomChanged());
+    }
     this.photo = photo;
     this.resize();
     this.fit();
+  }
+
+  // A new window or invert repaints the display copy and the sharper crop; a new frame drops
+  // the crop (it shows the other frame) and cuts a new one.
+  dicomChanged() {
+    const { dicom } = this.photo;
+    if (this.detail && this.detail.frame !== dicom.frame) {
+      this.detail = null;
+      this.scheduleDetail();
+    } else if (this.detail) dicom.repaint(this.detail.bitmap);
+    this.photoDirty = true;
+    this.requestDraw();
   }
 
   get imageWidth() {
@@ -298,7 +324,7 @@ export class ImageViewport {
     clearTimeout(this.detailTimer);
     const photo = this.photo;
     if (!photo || photo.displayScale >= 1 || photo.display === photo.img) return;
-    if (!photo.decoder && photo.width * photo.height > MAIN_THREAD_CROP_PIXELS) return;
+    if (!photo.decoder && !photo.dicom && photo.width * photo.height > MAIN_THREAD_CROP_PIXELS) return;
     if (this.zoom <= photo.displayScale * 1.25) return;
     this.detailTimer = setTimeout(() => this.loadDetail(), DETAIL_DELAY_MS);
   }
@@ -318,18 +344,21 @@ export class ImageViewport {
     const rh = Math.max(1, Math.round(sh * scale));
     let bitmap;
     try {
-      bitmap = photo.decoder
+      bitmap = photo.dicom
+        ? await photo.dicom.crop(sx, sy, sw, sh, rw, rh)
+        : photo.decoder
         ? await photo.decoder.crop(sx, sy, sw, sh, rw, rh)
         : await createImageBitmap(photo.img, sx, sy, sw, sh, { resizeWidth: rw, resizeHeight: rh, resizeQuality: "high" });
     } catch (_) {
       return;
     }
-    if (this.photo !== photo || view !== `${this.zoom},${this.x},${this.y}`) {
-      bitmap.close();
+    const stale = photo.dicom && bitmap.dicomFrame !== photo.dicom.frame;
+    if (this.photo !== photo || stale || view !== `${this.zoom},${this.x},${this.y}`) {
+      bitmap.close?.();
       return;
     }
-    this.detail?.bitmap.close();
-    this.detail = { bitmap, sx, sy, sw, sh };
+    this.detail?.bitmap.close?.();
+    this.detail = { bitmap, sx, sy, sw, sh, frame: bitmap.dicomFrame };
     this.photoDirty = true;
     this.requestDraw();
   }
