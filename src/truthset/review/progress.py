@@ -1,0 +1,167 @@
+"""The background runner's pass over a flow's job: loops past their availability lifetime end,
+answered loops get their output.json and become Completed. Never ends the job: a flow takes
+new loops for as long as it exists."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, exists, select, update
+
+from truthset.background.labeling import load_answers
+from truthset.db.tables import DataObject, FlowDefinition, HumanLoop, Task
+from truthset.deployment import Deployment
+from truthset.dispatch import close_object, expire_leases
+from truthset.review.flows import flow_arn
+from truthset.review.results import output_document, output_uri
+
+BATCH = 200
+_WAITING = ("queued", "open")
+NO_ANSWERS = "no worker answered within the task availability lifetime"
+
+
+def _flow(conn: Connection, job_id: int) -> Any:
+    return conn.execute(
+        select(FlowDefinition.__table__).where(FlowDefinition.job_id == job_id)
+    ).first()
+
+
+def _lapsed_loops(flow_id: int, job: Any, now: datetime) -> Any:
+    """Loops in progress whose object still waits for workers after the availability lifetime,
+    counted from the loop's start (A2I's rule), whether or not anyone took it yet."""
+    cutoff = now - timedelta(seconds=job.task_availability)
+    return (
+        select(HumanLoop.id, HumanLoop.object_id, DataObject.state, DataObject.answers)
+        .join(
+            DataObject,
+            (DataObject.job_id == job.id) & (DataObject.object_id == HumanLoop.object_id),
+        )
+        .where(
+            HumanLoop.flow_id == flow_id,
+            HumanLoop.status == "InProgress",
+            HumanLoop.created_at <= cutoff,
+            DataObject.state.in_(_WAITING),
+        )
+    )
+
+
+def needs_work(dep: Deployment, job: Any, now: datetime) -> bool:
+    with dep.db.read() as conn:
+        flow = _flow(conn, job.id)
+        if flow is None:
+            return False
+        objects = DataObject.job_id == job.id
+        checks = [
+            exists().where(objects, DataObject.state == "answered"),
+            exists().where(Task.job_id == job.id, Task.status == "leased", Task.expires_at <= now),
+            exists(_lapsed_loops(flow.id, job, now)),
+        ]
+        return any(conn.scalar(select(check)) for check in checks)
+
+
+def step(dep: Deployment, job: Any) -> None:
+    now = dep.clock.now()
+    with dep.db.write() as conn:
+        flow = _flow(conn, job.id)
+        if flow is None:
+            return
+        expire_leases(conn, now, job.id)
+        _end_lapsed(conn, flow.id, job, now)
+    while _complete_batch(dep, job, flow):
+        pass
+
+
+def _end_lapsed(conn: Connection, flow_id: int, job: Any, now: datetime) -> None:
+    """Lapsed loops close with the answers they have (then complete), or fail without any."""
+    for loop_id, object_id, state, answers in conn.execute(_lapsed_loops(flow_id, job, now)).all():
+        conn.execute(
+            update(Task)
+            .where(Task.job_id == job.id, Task.object_id == object_id, Task.status == "leased")
+            .values(status="expired", ended_at=now)
+        )
+        closed = "answered" if answers else "failed"
+        reason = None if answers else NO_ANSWERS
+        if state == "open":
+            close_object(conn, job.id, object_id, closed, reason)
+        conn.execute(
+            update(DataObject)
+            .where(DataObject.job_id == job.id, DataObject.object_id == object_id)
+            .values(state=closed, leased=0, failure_reason=reason)
+        )
+        if not answers:
+            conn.execute(
+                update(HumanLoop)
+                .where(HumanLoop.id == loop_id)
+                .values(status="Failed", failure_reason=NO_ANSWERS, ended_at=now)
+            )
+
+
+def _complete_batch(dep: Deployment, job: Any, flow: Any) -> bool:
+    """Writes output.json for a batch of answered loops, then marks them Completed. A crash in
+    between writes the same file again on the next pass (its place depends only on the loop)."""
+    with dep.db.read() as conn:
+        rows = conn.execute(
+            select(
+                HumanLoop.id,
+                HumanLoop.name,
+                HumanLoop.created_at,
+                DataObject.object_id,
+                DataObject.line,
+            )
+            .join(
+                HumanLoop,
+                (HumanLoop.flow_id == flow.id) & (HumanLoop.object_id == DataObject.object_id),
+            )
+            .where(DataObject.job_id == job.id, DataObject.state == "answered")
+            .order_by(DataObject.priority, DataObject.object_id)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            return False
+        answers = load_answers(conn, job.id, [r.object_id for r in rows])
+    arn = flow_arn(dep.settings, flow.name)
+    done = []
+    for row in rows:
+        given = answers.get(row.object_id, [])
+        document = output_document(dep, arn, row.name, json.loads(row.line), given)
+        uri = output_uri(flow.output_path, flow.name, row.created_at, row.name)
+        dep.storage.write_bytes(uri, json.dumps(document, ensure_ascii=False).encode())
+        done.append((row, uri, document))
+    now = dep.clock.now()
+    with dep.db.write() as conn:
+        for row, uri, document in done:
+            _store(conn, job, row, uri, document, now)
+    return len(rows) == BATCH
+
+
+def _store(
+    conn: Connection, job: Any, row: Any, uri: str, document: dict[str, Any], now: datetime
+) -> None:
+    # The label is the consolidated answer when there is one, so worker quality can compare
+    # each worker's answers with it; otherwise every answer, as a PassThrough job keeps them.
+    consensus = document.get("consolidatedAnswer")
+    value = consensus["answerContent"] if consensus else {"humanAnswers": document["humanAnswers"]}
+    metadata = {
+        "type": "groundtruth/custom",
+        "job-name": f"labeling-job/{job.name}",
+        "human-annotated": "yes",
+        "creation-date": now.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+        "confidence": consensus["confidence"] if consensus else None,
+    }
+    label = {job.label_attribute_name: value, f"{job.label_attribute_name}-metadata": metadata}
+    conn.execute(
+        update(DataObject)
+        .where(
+            DataObject.job_id == job.id,
+            DataObject.object_id == row.object_id,
+            DataObject.state == "answered",
+        )
+        .values(state="labeled", label=json.dumps(label, ensure_ascii=False), labeled_at=now)
+    )
+    conn.execute(
+        update(HumanLoop)
+        .where(HumanLoop.id == row.id, HumanLoop.status == "InProgress")
+        .values(status="Completed", output_uri=uri, ended_at=now)
+    )
