@@ -61,7 +61,8 @@ _DOMAIN: dict[type[TruthsetError], str] = {
 
 
 def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # Microseconds, as stored: a CreationTime read back is an exact CreationTimeAfter/Before.
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def start_human_loop(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
