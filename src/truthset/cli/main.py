@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from truthset.cli import hooks, jobs, people, server, templates
+from truthset.cli import hooks, jobs, people, review, server, templates
 from truthset.cli.consolidate import consolidate
 from truthset.cli.context import ErrorsAsExitCodes
 
@@ -40,6 +40,7 @@ people.register(app)
 jobs.register(app)
 templates.register(app)
 hooks.register(app)
+review.register(app)
 
 
 def run() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,11 @@ class LoopInfo:
     failure_reason: str | None
     output_uri: str | None
     created: bool = False  # False when StartHumanLoop repeated an existing loop
+
+
+def new_loop_name() -> str:
+    """A fresh loop name, for front doors where a name is optional (A2I requires one)."""
+    return f"loop-{uuid.uuid4().hex[:16]}"
 
 
 def _check_name(name: str) -> None:

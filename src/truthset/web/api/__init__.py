@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from truthset.web.api import admin, session, worker
+from truthset.web.api import admin, review, session, worker
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(session.router)
 router.include_router(admin.router)
+router.include_router(review.router)
 router.include_router(worker.router)
