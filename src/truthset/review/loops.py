@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from truthset.db.tables import Annotation, DataObject, FlowDefinition, HumanLoop, Job, Task
@@ -76,6 +76,22 @@ def _digest(value: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# The statements of StartHumanLoop, built once: building SQLAlchemy expressions costs more than
+# running them on SQLite (as in db/dispatch_queries.py).
+_FLOW_IDS = select(FlowDefinition.id, FlowDefinition.job_id).where(
+    FlowDefinition.name == bindparam("p_flow")
+)
+_SAME_NAME = select(HumanLoop.__table__).where(HumanLoop.name == bindparam("p_name"))
+_NEXT_OBJECT = (
+    update(Job)
+    .where(Job.id == bindparam("p_job"))
+    .values(object_count=Job.object_count + 1)
+    .returning(Job.object_count)
+)
+_NEW_OBJECT = insert(DataObject)
+_NEW_LOOP = insert(HumanLoop)
+
+
 def start_loop(dep: Deployment, flow: str, name: str, content: str) -> LoopInfo:
     """Starts a loop. The same name with the same input again is the same loop (a retried
     request); with other input, or under another flow, it is a Conflict, as in A2I."""
@@ -85,49 +101,47 @@ def start_loop(dep: Deployment, flow: str, name: str, content: str) -> LoopInfo:
     now = dep.clock.now()
     try:
         with dep.db.write() as conn:
-            row = flow_row(conn, flow)
-            existing = _same_name(conn, name, row.id, digest)
+            flow_id, job_id = _flow_ids(conn, flow)
+            existing = _same_name(conn, name, flow_id, digest)
             if existing is not None:
                 return existing
             # The job row's counter hands out object ids; its row lock orders concurrent starts.
-            count = conn.execute(
-                update(Job)
-                .where(Job.id == row.job_id)
-                .values(object_count=Job.object_count + 1)
-                .returning(Job.object_count)
-            ).scalar_one()
-            object_id = int(count) - 1
+            object_id = int(conn.execute(_NEXT_OBJECT, {"p_job": job_id}).scalar_one()) - 1
+            line = json.dumps(value, ensure_ascii=False)
             conn.execute(
-                insert(DataObject).values(
-                    job_id=row.job_id,
-                    object_id=object_id,
-                    line=json.dumps(value, ensure_ascii=False),
-                    state="queued",
-                )
+                _NEW_OBJECT,
+                {"job_id": job_id, "object_id": object_id, "line": line, "state": "queued"},
             )
             conn.execute(
-                insert(HumanLoop).values(
-                    name=name,
-                    flow_id=row.id,
-                    object_id=object_id,
-                    status="InProgress",
-                    input_sha256=digest,
-                    created_at=now,
-                )
+                _NEW_LOOP,
+                {
+                    "name": name,
+                    "flow_id": flow_id,
+                    "object_id": object_id,
+                    "status": "InProgress",
+                    "input_sha256": digest,
+                    "created_at": now,
+                },
             )
     except IntegrityError:
         # Another request started a loop of that name at the same moment.
         with dep.db.read() as conn:
-            row = flow_row(conn, flow)
-            existing = _same_name(conn, name, row.id, digest)
+            existing = _same_name(conn, name, _flow_ids(conn, flow)[0], digest)
         if existing is None:
             raise
         return existing
     return LoopInfo(name, flow, "InProgress", now, None, None, created=True)
 
 
+def _flow_ids(conn: Connection, flow: str) -> tuple[int, int]:
+    row = conn.execute(_FLOW_IDS, {"p_flow": flow}).first()
+    if row is None:
+        raise NotFound(f"no flow definition named {flow!r}")
+    return int(row.id), int(row.job_id)
+
+
 def _same_name(conn: Connection, name: str, flow_id: int, digest: str) -> LoopInfo | None:
-    loop = conn.execute(select(HumanLoop.__table__).where(HumanLoop.name == name)).first()
+    loop = conn.execute(_SAME_NAME, {"p_name": name}).first()
     if loop is None:
         return None
     if loop.flow_id != flow_id or loop.input_sha256 != digest:
