@@ -5,6 +5,7 @@ workers disagree, and worker quality over a flow's job."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,33 @@ def vars_of(flow: flows.FlowInfo) -> dict[str, Any]:
         "description": flow.description,
         "output_path": flow.output_path,
     }
+
+
+def test_concurrent_starts_of_one_name_make_one_loop(
+    dep: Deployment, flow: flows.FlowInfo, people: list[UserInfo]
+) -> None:
+    """Retries racing each other (PostgreSQL runs them side by side): one loop, one object,
+    and every caller is told of the same loop."""
+    content = '{"text": "same"}'
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(
+            pool.map(lambda _: loops.start_loop(dep, "verdicts", "raced", content), range(16))
+        )
+    assert sum(result.created for result in results) == 1
+    assert {result.name for result in results} == {"raced"}
+    assert len(loops.list_loops(dep, "verdicts").loops) == 1
+    assert dispatch.next_task(dep, people[0], "verdicts") is not None
+    assert dispatch.next_task(dep, people[0], "verdicts") is None
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        started = list(
+            pool.map(
+                lambda i: loops.start_loop(dep, "verdicts", f"many-{i}", json.dumps({"i": i})),
+                range(40),
+            )
+        )
+    assert all(result.created for result in started)
+    seen = set()
+    while (task := dispatch.next_task(dep, people[1], "verdicts")) is not None:
+        seen.add(json.loads(task.line).get("i"))
+        dispatch.submit_answer(dep, people[1], task.task_id, {"verdict": "ok"})
+    assert seen == {None, *range(40)}  # every loop exactly once, with its own object

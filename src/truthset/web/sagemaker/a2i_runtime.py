@@ -88,7 +88,6 @@ def describe_human_loop(dep: Deployment, params: dict[str, Any]) -> dict[str, An
     }
     if loop.failure_reason and loop.status == "Failed":
         described["FailureReason"] = loop.failure_reason
-        described["FailureCode"] = "EXPIRED"
     if loop.status == "Completed" and loop.output_uri:
         described["HumanLoopOutput"] = {"OutputS3Uri": loop.output_uri}
     return described
