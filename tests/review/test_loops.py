@@ -126,6 +126,8 @@ def test_flow_and_loop_rules(dep: Deployment, flow: flows.FlowInfo, people: list
     with pytest.raises(Conflict):
         flows.create_flow(dep, flows.FlowRequest(**{**vars_of(flow), "name": "verdicts"}))
     with pytest.raises(Invalid):
+        flows.create_flow(dep, flows.FlowRequest(**{**vars_of(flow), "name": "Upper-Case"}))
+    with pytest.raises(Invalid):
         loops.start_loop(dep, "verdicts", "Upper-Case", "{}")
     loops.start_loop(dep, "verdicts", "one", "{}")
     with pytest.raises(Conflict):

@@ -5,6 +5,7 @@ so its loops are handed out by the same dispatch (portal, keyboard flow, worker 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,8 +86,16 @@ def is_flow_job(job: Any) -> bool:
     return FLOW_OPTION in json.loads(job.options or "{}")
 
 
+_FLOW_NAME = re.compile(r"[a-z0-9](-*[a-z0-9]){0,62}")
+
+
 def _check(request: FlowRequest) -> None:
     problems = []
+    if not _FLOW_NAME.fullmatch(request.name):
+        problems.append(
+            f"flow definition name {request.name!r} is invalid: use 1-63 lower-case letters, "
+            "digits and hyphens, starting and ending with a letter or digit"
+        )
     if not 1 <= request.task_count <= MAX_TASK_COUNT:
         problems.append(f"workers per loop must be 1 to {MAX_TASK_COUNT}, got {request.task_count}")
     if not MIN_TIME_LIMIT <= request.time_limit <= MAX_TIME_LIMIT:
