@@ -93,16 +93,13 @@ def test_disagreeing_workers_and_quality(
         for verdict in verdicts:
             _answer(dep, person, verdict)
     _step(dep, flow)
-    split = _output(loops.describe_loop(dep, "loop-1"))
-    assert split["consolidatedAnswer"]["confidence"] == 0.5
-    assert split["consolidatedAnswer"]["agreeingWorkers"] == 1
+    split = _output(loops.describe_loop(dep, "loop-1"))["consolidatedAnswer"]
+    assert split["method"] == "bayes-ds" and split["agreeingWorkers"] == 1
+    assert split["answerContent"] in ({"verdict": "yes"}, {"verdict": "no"})
+    assert 0.0 < split["confidence"] < 1.0
     agreed = _output(loops.describe_loop(dep, "loop-0"))["consolidatedAnswer"]
-    assert agreed == {
-        "answerContent": {"verdict": "yes"},
-        "confidence": 1.0,
-        "agreeingWorkers": 2,
-        "workers": 2,
-    }
+    assert agreed["answerContent"] == {"verdict": "yes"} and agreed["agreeingWorkers"] == 2
+    assert agreed["confidence"] > split["confidence"]
     report = quality.job_quality(dep, "verdicts")
     assert sorted(w.answers for w in report.workers) == [3, 3]
 
@@ -177,3 +174,29 @@ def test_concurrent_starts_of_one_name_make_one_loop(
         seen.add(json.loads(task.line).get("i"))
         dispatch.submit_answer(dep, people[1], task.task_id, {"verdict": "ok"})
     assert seen == {None, *range(40)}  # every loop exactly once, with its own object
+
+
+def test_a_reliable_worker_wins_a_split(
+    dep: Deployment, flow: flows.FlowInfo, people: list[UserInfo]
+) -> None:
+    """Two workers disagree on the last loop: Dawid-Skene over the flow's answers sides with the
+    one who agreed with the third worker on every earlier loop, against the one who never did."""
+    reliable, careless, third = people
+    verdicts = ["yes", "no"] * 3
+    for i in range(len(verdicts)):
+        loops.start_loop(dep, "verdicts", f"a-{i}", json.dumps({"text": f"a{i}"}))
+    for verdict in verdicts:
+        _answer(dep, reliable, verdict)
+        _answer(dep, third, verdict)
+    for i in range(len(verdicts)):
+        loops.start_loop(dep, "verdicts", f"b-{i}", json.dumps({"text": f"b{i}"}))
+    for verdict in verdicts:
+        _answer(dep, careless, "no" if verdict == "yes" else "yes")
+        _answer(dep, third, verdict)
+    loops.start_loop(dep, "verdicts", "split", '{"text": "last"}')
+    _answer(dep, reliable, "no")
+    _answer(dep, careless, "yes")
+    _step(dep, flow)
+    decided = _output(loops.describe_loop(dep, "split"))["consolidatedAnswer"]
+    assert decided["answerContent"] == {"verdict": "no"} and decided["method"] == "bayes-ds"
+    assert decided["confidence"] > 0.5

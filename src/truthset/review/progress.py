@@ -11,13 +11,17 @@ from typing import Any
 from sqlalchemy import Connection, exists, select, update
 
 from truthset.background.labeling import load_answers
-from truthset.db.tables import DataObject, FlowDefinition, HumanLoop, Task
+from truthset.db.tables import Annotation, DataObject, FlowDefinition, HumanLoop, Task, User
 from truthset.deployment import Deployment
 from truthset.dispatch import close_object, expire_leases
 from truthset.review.flows import flow_arn
-from truthset.review.results import output_document, output_uri
+from truthset.review.results import flow_estimates, output_document, output_uri
+from truthset.tasktypes.base import WorkerAnswer
+from truthset.tasktypes.custom import answer_code
 
 BATCH = 200
+# The flow's most recent answers that worker reliability is learned from.
+HISTORY = 20_000
 _WAITING = ("queued", "open")
 NO_ANSWERS = "no worker answered within the task availability lifetime"
 
@@ -121,11 +125,14 @@ def _complete_batch(dep: Deployment, job: Any, flow: Any) -> bool:
         if not rows:
             return False
         answers = load_answers(conn, job.id, [r.object_id for r in rows])
+        estimates = _estimates(conn, job, answers)
     arn = flow_arn(dep.settings, flow.name)
     done = []
     for row in rows:
         given = answers.get(row.object_id, [])
-        document = output_document(dep, arn, row.name, json.loads(row.line), given)
+        document = output_document(
+            dep, arn, row.name, json.loads(row.line), given, estimates.get(row.object_id)
+        )
         uri = output_uri(flow.output_path, flow.name, row.created_at, row.name)
         dep.storage.write_bytes(uri, json.dumps(document, ensure_ascii=False).encode())
         done.append((row, uri, document))
@@ -134,6 +141,27 @@ def _complete_batch(dep: Deployment, job: Any, flow: Any) -> bool:
         for row, uri, document in done:
             _store(conn, job, row, uri, document, now)
     return len(rows) == BATCH
+
+
+def _estimates(
+    conn: Connection, job: Any, answers: dict[int, list[WorkerAnswer]]
+) -> dict[int, tuple[str, float]]:
+    """Dawid-Skene's choices for the batch, learned over the flow's recent answers (with one
+    worker per loop there is no overlap to learn reliability from)."""
+    if job.workers_per_object < 2:
+        return {}
+    recent = conn.execute(
+        select(Annotation.object_id, User.worker_id, Annotation.code)
+        .join(User, User.id == Annotation.user_id)
+        .where(Annotation.job_id == job.id, Annotation.code.is_not(None))
+        .order_by(Annotation.id.desc())
+        .limit(HISTORY)
+    ).all()
+    history = {(int(o), str(w)): str(c) for o, w, c in recent}
+    for object_id, given in answers.items():
+        for answer in given:
+            history[(object_id, answer.worker_id)] = answer_code(answer.content)
+    return flow_estimates([(o, w, c) for (o, w), c in history.items()], set(answers))
 
 
 def _store(

@@ -2,7 +2,10 @@
 
 A2I has no consolidation: `humanAnswers` holds every worker's answer. When the answers are
 comparable (the same form fields, short values: a choice, a yes/no, a corrected label),
-truthset adds `consolidatedAnswer`: the answer most workers gave and the share that gave it.
+truthset adds `consolidatedAnswer`. When the flow's answers fall into few distinct values (a
+categorical review), it is Bayesian Dawid-Skene's over the flow's recent answers, which learns
+each worker's reliability from all their loops (so two workers who disagree are not a coin
+toss); otherwise the answer most workers gave and the share that gave it.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from truthset.consolidation import consolidate, encode_answers
 from truthset.deployment import Deployment
 from truthset.output import worker_answer
 from truthset.storage.base import join
@@ -20,6 +24,10 @@ from truthset.tasktypes.custom import answer_code
 
 # Longer values are free text: two workers rarely write the same, so a vote means nothing.
 MAX_COMPARABLE_CHARS = 1_000
+# Up to this many distinct answers over the flow, worker reliability can be learned from them.
+MAX_CLASSES = 20
+# (object id, worker id, answer code) of the flow's answers consolidation learns from.
+History = list[tuple[int, str, str]]
 
 
 def output_uri(output_path: str, flow: str, created_at: datetime, loop: str) -> str:
@@ -39,21 +47,46 @@ def _comparable(answers: list[WorkerAnswer]) -> bool:
     )
 
 
-def consolidated(answers: list[WorkerAnswer]) -> dict[str, Any] | None:
-    """The answer given by most workers (ties: the first given) and the share of workers who
-    gave it (Ground Truth's rule: 0.00 with a single answer); None when not comparable."""
+def flow_estimates(history: History, objects: set[int]) -> dict[int, tuple[str, float]]:
+    """For each of `objects`, the answer code Dawid-Skene chooses and its confidence, learned
+    over the whole history; empty when the flow's answers are not categorical."""
+    codes = {code for _, _, code in history}
+    if not 2 <= len(codes) <= MAX_CLASSES:
+        return {}
+    encoded = encode_answers(
+        [o for o, _, _ in history], [w for _, w, _ in history], [c for _, _, c in history]
+    )
+    chosen = consolidate(encoded).labels_by_item_id()
+    return {
+        cast(int, object_id): (str(code), confidence)
+        for object_id, (code, confidence) in chosen.items()
+        if object_id in objects
+    }
+
+
+def consolidated(
+    answers: list[WorkerAnswer], estimate: tuple[str, float] | None = None
+) -> dict[str, Any] | None:
+    """The consolidated answer: Dawid-Skene's `estimate` (code, confidence) when there is one,
+    else the answer given by most workers (ties: the first given) and the share of workers who
+    gave it; confidences rounded by Ground Truth's rule (0.00 with a single answer). None when
+    the answers are not comparable."""
     if not answers or not _comparable(answers):
         return None
     codes = [answer_code(answer.content) for answer in answers]
     votes = Counter(codes)
-    best = max(votes.values())
-    winner = next(code for code in codes if votes[code] == best)
-    chosen = answers[codes.index(winner)]
+    if estimate is not None and estimate[0] in votes:
+        winner, confidence, method = estimate[0], estimate[1], "bayes-ds"
+    else:
+        best = max(votes.values())
+        winner = next(code for code in codes if votes[code] == best)
+        confidence, method = best / len(answers), "majority"
     return {
-        "answerContent": chosen.content,
-        "confidence": round_confidence(best / len(answers), len(answers)),
-        "agreeingWorkers": best,
+        "answerContent": answers[codes.index(winner)].content,
+        "confidence": round_confidence(confidence, len(answers)),
+        "agreeingWorkers": votes[winner],
         "workers": len(answers),
+        "method": method,
     }
 
 
@@ -63,6 +96,7 @@ def output_document(
     loop: str,
     input_content: dict[str, Any],
     answers: list[WorkerAnswer],
+    estimate: tuple[str, float] | None = None,
 ) -> dict[str, Any]:
     document: dict[str, Any] = {
         "flowDefinitionArn": flow_arn,
@@ -70,6 +104,6 @@ def output_document(
         "humanLoopName": loop,
         "inputContent": input_content,
     }
-    if (consensus := consolidated(answers)) is not None:
+    if (consensus := consolidated(answers, estimate)) is not None:
         document["consolidatedAnswer"] = consensus
     return document
