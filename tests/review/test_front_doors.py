@@ -4,6 +4,7 @@ gets the loop on their next task) and the CLI (`flow create`, `loop start/descri
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -134,3 +135,20 @@ def test_loops_from_the_cli(tmp_path: Path, database_url: str) -> None:
     assert "Stopped" in run("loop", "stop", "one")
     assert "deleted" in run("loop", "delete", "one")
     assert "in progress" in run("flow", "delete", "verdicts", code=1)
+
+
+def test_the_console_shows_a_flows_job(client: TestClient, dep: Deployment) -> None:
+    make_admin(dep)
+    make_team(dep, "radiologists", workers=1)
+    _flow(dep)
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    client.post(
+        "/login",
+        data={"email": "admin@example.org", "password": PASSWORD, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert "verdicts" in client.get("/console").text
+    for path in ("/console/jobs/verdicts", "/console/jobs/verdicts/quality"):
+        response = client.get(path)
+        assert response.status_code == 200 and "verdicts" in response.text, path
