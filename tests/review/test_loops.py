@@ -200,3 +200,21 @@ def test_a_reliable_worker_wins_a_split(
     decided = _output(loops.describe_loop(dep, "split"))["consolidatedAnswer"]
     assert decided["answerContent"] == {"verdict": "no"} and decided["method"] == "bayes-ds"
     assert decided["confidence"] > 0.5
+
+
+def test_a_loop_whose_output_cannot_be_written_fails_after_retries(
+    dep: Deployment, flow: flows.FlowInfo, people: list[UserInfo]
+) -> None:
+    # A file where the flow's output folder should be: every write under it fails.
+    Path(flow.output_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(flow.output_path).write_text("not a folder")
+    loops.start_loop(dep, "verdicts", "blocked", '{"text": "a"}')
+    _answer(dep, people[0], "yes")
+    _answer(dep, people[1], "yes")
+    for _ in range(2):
+        _step(dep, flow)
+        assert loops.describe_loop(dep, "blocked").status == "InProgress"  # tried again later
+    _step(dep, flow)
+    failed = loops.describe_loop(dep, "blocked")
+    assert failed.status == "Failed" and failed.output_uri is None
+    assert failed.failure_reason is not None and "output not written" in failed.failure_reason

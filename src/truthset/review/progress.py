@@ -5,6 +5,7 @@ new loops for as long as it exists."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,12 +15,15 @@ from truthset.background.labeling import load_answers
 from truthset.db.tables import Annotation, DataObject, FlowDefinition, HumanLoop, Task, User
 from truthset.deployment import Deployment
 from truthset.dispatch import close_object, expire_leases
+from truthset.errors import StorageError
 from truthset.review.flows import flow_arn
 from truthset.review.results import flow_estimates, output_document, output_uri
 from truthset.tasktypes.base import WorkerAnswer
 from truthset.tasktypes.custom import answer_code
 
 BATCH = 200
+OUTPUT_ATTEMPTS = 3
+log = logging.getLogger(__name__)
 # The flow's most recent answers that worker reliability is learned from.
 HISTORY = 20_000
 _WAITING = ("queued", "open")
@@ -127,20 +131,51 @@ def _complete_batch(dep: Deployment, job: Any, flow: Any) -> bool:
         answers = load_answers(conn, job.id, [r.object_id for r in rows])
         estimates = _estimates(conn, job, answers)
     arn = flow_arn(dep.settings, flow.name)
-    done = []
+    done, failed = [], []
     for row in rows:
         given = answers.get(row.object_id, [])
         document = output_document(
             dep, arn, row.name, json.loads(row.line), given, estimates.get(row.object_id)
         )
         uri = output_uri(flow.output_path, flow.name, row.created_at, row.name)
-        dep.storage.write_bytes(uri, json.dumps(document, ensure_ascii=False).encode())
+        try:
+            dep.storage.write_bytes(uri, json.dumps(document, ensure_ascii=False).encode())
+        except StorageError as error:
+            log.warning("human loop %s: output not written: %s", row.name, error.message)
+            failed.append((row, error.message))
+            continue
         done.append((row, uri, document))
     now = dep.clock.now()
     with dep.db.write() as conn:
         for row, uri, document in done:
             _store(conn, job, row, uri, document, now)
-    return len(rows) == BATCH
+        for row, message in failed:
+            _count_failure(conn, job, row, message, now)
+    return len(rows) == BATCH and not failed
+
+
+def _count_failure(conn: Connection, job: Any, row: Any, message: str, now: datetime) -> None:
+    """A loop whose output cannot be written is tried again on the next passes, then fails
+    with the reason (the counter is the one hooks use for their bounded retries)."""
+    attempts = conn.execute(
+        update(DataObject)
+        .where(DataObject.job_id == job.id, DataObject.object_id == row.object_id)
+        .values(hook_attempts=DataObject.hook_attempts + 1)
+        .returning(DataObject.hook_attempts)
+    ).scalar_one()
+    if attempts < OUTPUT_ATTEMPTS:
+        return
+    reason = f"output not written: {message}"[:1024]
+    conn.execute(
+        update(DataObject)
+        .where(DataObject.job_id == job.id, DataObject.object_id == row.object_id)
+        .values(state="failed", failure_reason=reason)
+    )
+    conn.execute(
+        update(HumanLoop)
+        .where(HumanLoop.id == row.id, HumanLoop.status == "InProgress")
+        .values(status="Failed", failure_reason=reason, ended_at=now)
+    )
 
 
 def _estimates(

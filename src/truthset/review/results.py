@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from truthset.consolidation import consolidate, encode_answers
 from truthset.deployment import Deployment
@@ -58,7 +58,7 @@ def flow_estimates(history: History, objects: set[int]) -> dict[int, tuple[str, 
     )
     chosen = consolidate(encoded).labels_by_item_id()
     return {
-        cast(int, object_id): (str(code), confidence)
+        int(object_id): (str(code), confidence)
         for object_id, (code, confidence) in chosen.items()
         if object_id in objects
     }
