@@ -218,3 +218,17 @@ def test_a_loop_whose_output_cannot_be_written_fails_after_retries(
     failed = loops.describe_loop(dep, "blocked")
     assert failed.status == "Failed" and failed.output_uri is None
     assert failed.failure_reason is not None and "output not written" in failed.failure_reason
+
+
+def test_a_loop_every_worker_declined_fails(
+    dep: Deployment, flow: flows.FlowInfo, people: list[UserInfo]
+) -> None:
+    loops.start_loop(dep, "verdicts", "unreadable", '{"text": "?"}')
+    for person in people[:2]:
+        task = dispatch.next_task(dep, person, "verdicts")
+        assert task is not None
+        dispatch.decline(dep, person, task.task_id)
+    assert dispatch.next_task(dep, people[2], "verdicts") is None
+    _step(dep, flow)
+    failed = loops.describe_loop(dep, "unreadable")
+    assert failed.status == "Failed" and failed.failure_reason == "declined by 2 workers"

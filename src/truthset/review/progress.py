@@ -55,6 +55,23 @@ def _lapsed_loops(flow_id: int, job: Any, now: datetime) -> Any:
     )
 
 
+def _failed_objects(flow_id: int, job_id: int) -> Any:
+    """Loops in progress whose object dispatch closed as failed (every worker declined it, or
+    its media cannot be read): the loop fails with the object's reason."""
+    return (
+        select(HumanLoop.id, DataObject.failure_reason)
+        .join(
+            DataObject,
+            (DataObject.job_id == job_id) & (DataObject.object_id == HumanLoop.object_id),
+        )
+        .where(
+            HumanLoop.flow_id == flow_id,
+            HumanLoop.status == "InProgress",
+            DataObject.state == "failed",
+        )
+    )
+
+
 def needs_work(dep: Deployment, job: Any, now: datetime) -> bool:
     with dep.db.read() as conn:
         flow = _flow(conn, job.id)
@@ -65,6 +82,7 @@ def needs_work(dep: Deployment, job: Any, now: datetime) -> bool:
             exists().where(objects, DataObject.state == "answered"),
             exists().where(Task.job_id == job.id, Task.status == "leased", Task.expires_at <= now),
             exists(_lapsed_loops(flow.id, job, now)),
+            exists(_failed_objects(flow.id, job.id)),
         ]
         return any(conn.scalar(select(check)) for check in checks)
 
@@ -77,6 +95,12 @@ def step(dep: Deployment, job: Any) -> None:
             return
         expire_leases(conn, now, job.id)
         _end_lapsed(conn, flow.id, job, now)
+        for loop_id, reason in conn.execute(_failed_objects(flow.id, job.id)).all():
+            conn.execute(
+                update(HumanLoop)
+                .where(HumanLoop.id == loop_id)
+                .values(status="Failed", failure_reason=reason or "failed", ended_at=now)
+            )
     while _complete_batch(dep, job, flow):
         pass
 
