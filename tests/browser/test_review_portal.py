@@ -66,7 +66,11 @@ def test_a_worker_reviews_loops_in_the_portal_by_keyboard(page: Page, live: Live
         )
         shown.append(page.locator("iframe:not([hidden])").get_attribute("data-task") or "")
         expect(frame.get_by_text(text)).to_be_visible()
+        button = frame.get_by_role("button", name="Wrong" if key == "2" else "Right")
+        expect(button).to_be_visible()
+        expect(page.locator("#timer")).not_to_have_text("--:--")
         page.keyboard.press(key)
+        expect(button).to_have_attribute("aria-pressed", "true")
         page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="No more work for you in this job")).to_be_visible()
 
