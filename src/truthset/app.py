@@ -32,6 +32,7 @@ from truthset.web import (
 )
 from truthset.web.network import NetworkLimits
 from truthset.web.requests import RequestContext
+from truthset.web.sagemaker import a2i_runtime
 
 STATIC = Path(__file__).parent / "web" / "static"
 PAGE_POLICY = (
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.include_router(task_assets.router)
     # POST / (and /sagemaker/): the SageMaker-compatible API boto3 talks to.
     app.include_router(sagemaker.router)
+    # /human-loops: the sagemaker-a2i-runtime service (Augmented AI's human loops).
+    app.include_router(a2i_runtime.router)
     app.include_router(pages.router)
     app.include_router(oidc.router)
     app.include_router(portal.router)

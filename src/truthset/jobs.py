@@ -33,6 +33,7 @@ from truthset.job_requests import auto_label_options, build_spec
 from truthset.job_requests import job_options as job_options
 from truthset.labels import label_names
 from truthset.notifications import events
+from truthset.review.flows import FLOW_OPTION
 from truthset.storage.base import join
 from truthset.tasktypes.base import JobSpec, TaskType
 from truthset.tasktypes.registry import task_type
@@ -394,9 +395,13 @@ def list_jobs(
 def stop_job(dep: Deployment, name: str) -> JobInfo:
     """Asks the job to stop: no new tasks; the runner writes the results so far and ends it."""
     with dep.db.write() as conn:
-        row = conn.execute(select(Job.id, Job.status).where(Job.name_key == name.lower())).first()
+        row = conn.execute(
+            select(Job.id, Job.status, Job.options).where(Job.name_key == name.lower())
+        ).first()
         if row is None:
             raise NotFound(f"no labeling job named {name!r}")
+        if FLOW_OPTION in json.loads(row.options):  # it runs for as long as its flow exists
+            raise Conflict(f"{name!r} is a flow definition; stop its human loops instead")
         if row.status in ENDED or row.status == "Stopping":
             raise Conflict(f"labeling job {name!r} is already {row.status}")
         conn.execute(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from truthset.db.tables import DataObject
 from truthset.deployment import Deployment
 from truthset.storage.base import join
-from truthset.tasktypes.base import ObjectAnswers, ObjectLabel
+from truthset.tasktypes.base import ObjectAnswers, ObjectLabel, WorkerAnswer
 
 ITERATION = "iteration-1"
 _CHUNK = 20_000
@@ -29,7 +29,7 @@ def file_stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d_%H:%M:%S")
 
 
-def _iso_z(moment: datetime) -> str:
+def iso_z(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -69,6 +69,25 @@ def _data_object(line: dict[str, Any]) -> dict[str, str]:
     return {"content": line.get("source", "")}
 
 
+def worker_answer(dep: Deployment, answer: WorkerAnswer, model: bool = False) -> dict[str, Any]:
+    """One worker's answer as Ground Truth's worker-response files and A2I's output.json
+    (`humanAnswers`) give it; a model worker's says so in its identity data."""
+    return {
+        "answerContent": answer.content,
+        "submissionTime": iso_z(answer.submitted_at),
+        "acceptanceTime": iso_z(answer.accepted_at),
+        "timeSpentInSeconds": round((answer.submitted_at - answer.accepted_at).total_seconds(), 3),
+        "workerId": answer.worker_id,
+        "workerMetadata": {
+            "identityData": {
+                "identityProviderType": "truthset-model" if model else "truthset",
+                "issuer": dep.settings.base_url,
+                "sub": answer.worker_id,
+            }
+        },
+    }
+
+
 def write_worker_responses(
     dep: Deployment,
     job: Any,
@@ -80,27 +99,7 @@ def write_worker_responses(
     worker's answer (worker id in `models`) says so in its identity data."""
     folder = join(job_folder(job), "annotations/worker-response", ITERATION)
     for obj in objects:
-        answers = [
-            {
-                "answerContent": answer.content,
-                "submissionTime": _iso_z(answer.submitted_at),
-                "acceptanceTime": _iso_z(answer.accepted_at),
-                "timeSpentInSeconds": round(
-                    (answer.submitted_at - answer.accepted_at).total_seconds(), 3
-                ),
-                "workerId": answer.worker_id,
-                "workerMetadata": {
-                    "identityData": {
-                        "identityProviderType": (
-                            "truthset-model" if answer.worker_id in models else "truthset"
-                        ),
-                        "issuer": dep.settings.base_url,
-                        "sub": answer.worker_id,
-                    }
-                },
-            }
-            for answer in obj.answers
-        ]
+        answers = [worker_answer(dep, answer, answer.worker_id in models) for answer in obj.answers]
         uri = join(folder, str(obj.object_id), f"{file_stamp(now)}.json")
         dep.storage.write_bytes(uri, json.dumps({"answers": answers}).encode())
 

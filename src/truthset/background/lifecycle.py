@@ -19,6 +19,8 @@ from truthset.dispatch import close_object, expire_leases
 from truthset.errors import StorageError
 from truthset.jobs import UNFINISHED, counters, has_objects_in, import_objects
 from truthset.notifications import events
+from truthset.review import progress as review_progress
+from truthset.review.flows import is_flow_job
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,9 @@ def needs_work(dep: Deployment, job_id: int, now: datetime) -> bool:
     """Whether a pass over the job would change anything (read-only, cheap: it runs often)."""
     with dep.db.read() as conn:
         job = conn.execute(select(Job.__table__).where(Job.id == job_id)).one()
+    if is_flow_job(job):  # open-ended: it never completes, its loops have their own rules
+        return review_progress.needs_work(dep, job, now)
+    with dep.db.read() as conn:
         if job.status != "InProgress" or job.label_version > job.written_version:
             return True
         cutoff = now - timedelta(seconds=job.task_availability)
@@ -87,6 +92,9 @@ def step_job(dep: Deployment, job_id: int, owner: str, schedule: OutputSchedule)
         job = conn.execute(select(Job.__table__).where(Job.id == job_id)).one()
     if job.status == "Initializing":
         import_objects(dep, job_id, owner)
+        return
+    if is_flow_job(job):
+        review_progress.step(dep, job)
         return
     now = dep.clock.now()
     with dep.db.write() as conn:

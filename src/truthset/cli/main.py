@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from truthset.cli import audit, backups, hooks, jobs, people, plan, remote, server, templates
+from truthset.cli import (
+    audit,
+    backups,
+    hooks,
+    jobs,
+    people,
+    plan,
+    remote,
+    review,
+    server,
+    templates,
+)
 from truthset.cli.consolidate import consolidate
 from truthset.cli.context import ErrorsAsExitCodes
 
@@ -53,6 +64,7 @@ hooks.register(app)
 backups.register(app)
 audit.register(app)
 plan.register(app)
+review.register(app)
 
 
 def run() -> None:

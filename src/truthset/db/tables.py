@@ -441,3 +441,44 @@ class Export(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (Index("ix_exports_job", "job_id"),)
+
+
+class FlowDefinition(Base):
+    """An Augmented AI flow definition (SageMaker CreateFlowDefinition). Its human loops are
+    the data objects of an open-ended job of the same name (`job_id`), so they reach the work
+    team through the same dispatch, portal and worker quality as labeling jobs."""
+
+    __tablename__ = "flow_definitions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), unique=True)
+    # The request as given (HumanLoopConfig, OutputConfig, RoleArn, HumanLoopActivationConfig,
+    # HumanLoopRequestSource), returned by DescribeFlowDefinition.
+    config: Mapped[str] = mapped_column(Text)
+    output_path: Mapped[str] = mapped_column(String(1024))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_flow_definitions_created", "created_at"),)
+
+
+class HumanLoop(Base):
+    """One human loop: one data object of its flow's job. Status: InProgress, Completed,
+    Failed, Stopped."""
+
+    __tablename__ = "human_loops"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Loop names are unique in the account, as in A2I (DescribeHumanLoop takes only the name).
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("flow_definitions.id", ondelete="CASCADE"))
+    object_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    # A repeated StartHumanLoop with the same name and input is the same loop (a retry).
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    failure_reason: Mapped[str | None] = mapped_column(String(1024))
+    output_uri: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        Index("ix_human_loops_flow_created", "flow_id", "created_at"),
+        Index("ix_human_loops_flow_status", "flow_id", "status", "created_at"),
+        Index("ix_human_loops_flow_object", "flow_id", "object_id"),
+    )

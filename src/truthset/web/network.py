@@ -20,6 +20,7 @@ from truthset.identity.network import Network, client_address, inside
 from truthset.web.security import networks
 
 WORKER_PATHS = ("/portal", "/api/v1/worker/", "/api/v1/me/", "/media/")
+A2I_PATHS = ("/human-loops", "/sagemaker/human-loops")  # the sagemaker-a2i-runtime service
 OPEN_API_PATHS = ("/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/openapi.json")
 
 
@@ -35,6 +36,8 @@ def zone(method: str, path: str) -> str | None:
         return "admin"
     if method == "POST" and path in ("/", "/sagemaker", "/sagemaker/"):
         return "admin"  # the SageMaker-compatible API
+    if path.startswith(A2I_PATHS):
+        return "admin"
     return None
 
 
@@ -94,6 +97,10 @@ async def _refuse(scope: Scope, send: Send, kind: str, address: str) -> None:
         status = 400
         body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
         content_type = b"application/x-amz-json-1.1"
+    elif path.startswith(A2I_PATHS):
+        # As botocore parses REST-JSON errors: the type in __type, status 403.
+        body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
+        content_type = b"application/json"
     elif path.startswith(("/api/", "/media/")):
         kind_name = "not_found" if status == 404 else "forbidden"
         body = json.dumps({"error": {"type": kind_name, "message": message}}).encode()

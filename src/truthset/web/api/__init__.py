@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from truthset.web.api import admin, exports, session, worker
+from truthset.web.api import admin, exports, review, session, worker
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(session.router)
 router.include_router(admin.router)
+router.include_router(review.router)
 router.include_router(worker.router)
 router.include_router(exports.router)

@@ -20,6 +20,7 @@ from truthset.audit import set_actor
 from truthset.deployment import Deployment
 from truthset.errors import TruthsetError
 from truthset.web.sagemaker import (
+    flow_definitions,
     human_task_uis,
     labeling_jobs,
     preview,
@@ -58,6 +59,10 @@ OPERATIONS: dict[str, Operation] = {
     "DescribeHumanTaskUi": human_task_uis.describe_human_task_ui,
     "ListHumanTaskUis": human_task_uis.list_human_task_uis,
     "DeleteHumanTaskUi": human_task_uis.delete_human_task_ui,
+    "CreateFlowDefinition": flow_definitions.create_flow_definition,
+    "DescribeFlowDefinition": flow_definitions.describe_flow_definition,
+    "ListFlowDefinitions": flow_definitions.list_flow_definitions,
+    "DeleteFlowDefinition": flow_definitions.delete_flow_definition,
 }
 
 
@@ -93,18 +98,6 @@ def _params(body: bytes) -> Any:
         ) from None
 
 
-def _signed_request(request: Request, body: bytes) -> sigv4.SignedRequest:
-    scope = request.scope
-    return sigv4.SignedRequest(
-        method=request.method,
-        host=request.headers.get("host", ""),
-        raw_path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
-        query=scope.get("query_string", b"").decode("latin-1"),
-        headers=[(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]],
-        body=body,
-    )
-
-
 def _call(dep: Deployment, signed: sigv4.SignedRequest, target: str | None) -> dict[str, Any]:
     user = sigv4.authenticate(dep, signed)
     set_actor(user.email, user.id)
@@ -114,26 +107,12 @@ def _call(dep: Deployment, signed: sigv4.SignedRequest, target: str | None) -> d
     return operation(dep, params)
 
 
-async def _body(request: Request) -> bytes:
-    """The body, refused once it grows past MAX_BODY (before anyone is authenticated)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise ApiError(
-                "SerializationException", f"the request body is larger than {MAX_BODY} bytes", 413
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def sagemaker(request: Request) -> Response:
     request_id = str(uuid.uuid4())
     dep: Deployment = request.app.state.deployment
     try:
-        body = await _body(request)
-        signed = _signed_request(request, body)
+        body = await sigv4.read_body(request, MAX_BODY)
+        signed = sigv4.signed_request(request, body)
         # Signature checks read the database and operations may read S3: off the event loop.
         result = await run_in_threadpool(_call, dep, signed, request.headers.get("x-amz-target"))
     except ApiError as error:

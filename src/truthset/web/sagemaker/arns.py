@@ -27,6 +27,7 @@ GT_LAMBDA_ACCOUNTS = {
 _LAMBDA = re.compile(r"arn:aws[a-z\-]*:lambda:[a-z0-9\-]*:[0-9]{12}:function:(.+)")
 _BUILT_IN = re.compile(r"(PRE|ACS)-([A-Za-z0-9]+)")
 _WORKTEAM = re.compile(r"arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:workteam/([^/]+)/(.+)")
+_FLOW = re.compile(r"arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:flow-definition/(.+)")
 _HUMAN_TASK_UI = re.compile(r"arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:[0-9]{12}:human-task-ui/(.+)")
 
 
@@ -132,3 +133,11 @@ def workteam_name(arn: str, field: str) -> str:
             f"truthset has no {match.group(1)}"
         )
     return match.group(2)
+
+
+def flow_name(arn: str, field: str) -> str:
+    """The flow definition a FlowDefinitionArn names (any region and account, as for teams)."""
+    match = _FLOW.fullmatch(arn)
+    if match is None:
+        raise invalid(f"{field}: {arn} is not a flow definition ARN")
+    return match.group(1)

@@ -15,6 +15,7 @@ from truthset.hooks import targets
 from truthset.job_requests import check_warm_start
 from truthset.jobs import JobInfo, JobRequest
 from truthset.names import check_label_attribute_name
+from truthset.review.flows import FLOW_OPTION
 from truthset.storage.base import join
 from truthset.tasktypes.base import TaskType
 from truthset.tasktypes.registry import task_type
@@ -369,8 +370,16 @@ def _status_fields(dep: Deployment, job: JobInfo) -> dict[str, Any]:
     return fields
 
 
+def _labeling_job(dep: Deployment, name: str) -> JobInfo:
+    """A labeling job by name; the job behind a flow definition is not one to this API."""
+    job = jobs.describe_job(dep, name)
+    if FLOW_OPTION in job.options:
+        raise NotFound(f"no labeling job named {name!r} ({name} is a flow definition)")
+    return job
+
+
 def describe_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
-    job = jobs.describe_job(dep, params["LabelingJobName"])
+    job = _labeling_job(dep, params["LabelingJobName"])
     request = _request_of(dep, job)
     described = {key: request[key] for key in _REQUEST_FIELDS if key in request}
     return {**described, **_status_fields(dep, job), "JobReferenceCode": job.reference_code}
@@ -402,6 +411,7 @@ def list_labeling_jobs(dep: Deployment, params: dict[str, Any]) -> dict[str, Any
         job
         for job in jobs.list_jobs(dep, status=params.get("StatusEquals"))
         if contains in job.name.lower()
+        and FLOW_OPTION not in job.options
         and _in_window(job.created_at, params, "CreationTimeAfter", "CreationTimeBefore")
         and _in_window(job.updated_at, params, "LastModifiedTimeAfter", "LastModifiedTimeBefore")
     ]
@@ -418,7 +428,7 @@ def list_labeling_jobs(dep: Deployment, params: dict[str, Any]) -> dict[str, Any
 
 def stop_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, Any]:
     """Stopping a job that is already stopping is not an error, as in Ground Truth."""
-    job = jobs.describe_job(dep, params["LabelingJobName"])
+    job = _labeling_job(dep, params["LabelingJobName"])
     if job.status in jobs.ENDED:
         raise invalid(f"labeling job {job.name!r} has already ended ({job.status})")
     if job.status != "Stopping":
@@ -436,6 +446,7 @@ def list_labeling_jobs_for_workteam(dep: Deployment, params: dict[str, Any]) -> 
         job
         for job in jobs.list_jobs(dep)
         if job.team.lower() == team.name.lower()
+        and FLOW_OPTION not in job.options
         and contains in job.reference_code
         and _in_window(job.created_at, params, "CreationTimeAfter", "CreationTimeBefore")
     ]

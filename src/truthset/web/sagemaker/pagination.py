@@ -46,3 +46,25 @@ def page(
         return chosen, {}
     token = serializer.dumps([start + size, _fingerprint(params)])
     return chosen, {"NextToken": str(token)}
+
+
+def keyset_token(cursor: Any, params: dict[str, Any], secret: str, operation: str) -> str:
+    """A NextToken carrying where the next page starts (keyset paging of large lists)."""
+    serializer = URLSafeSerializer(secret, salt=f"truthset-sagemaker-{operation}")
+    return str(serializer.dumps([cursor, _fingerprint(params)]))
+
+
+def keyset_cursor(params: dict[str, Any], secret: str, operation: str) -> Any:
+    """The cursor a request's NextToken carries (None without one); refuses forged tokens and
+    tokens from requests with other filters."""
+    token = params.get("NextToken")
+    if not token:
+        return None
+    serializer = URLSafeSerializer(secret, salt=f"truthset-sagemaker-{operation}")
+    try:
+        cursor, fingerprint = serializer.loads(token)
+    except (BadSignature, ValueError, TypeError):
+        raise invalid("NextToken: invalid pagination token") from None
+    if fingerprint != _fingerprint(params):
+        raise invalid("NextToken: the token belongs to a request with other parameters")
+    return cursor

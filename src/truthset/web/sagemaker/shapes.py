@@ -34,13 +34,13 @@ _JAVA_CLASSES = {
 
 
 @cache
-def service_model() -> ServiceModel:
-    """Loaded on the first SageMaker request (about half a second), then kept."""
-    return botocore.session.get_session().get_service_model("sagemaker")
+def service_model(service: str = "sagemaker") -> ServiceModel:
+    """Loaded on the first request of the service (about half a second), then kept."""
+    return botocore.session.get_session().get_service_model(service)
 
 
-def operation_model(name: str) -> OperationModel:
-    return service_model().operation_model(name)
+def operation_model(name: str, service: str = "sagemaker") -> OperationModel:
+    return service_model(service).operation_model(name)
 
 
 @cache
@@ -51,10 +51,10 @@ def _pattern(java: str) -> re.Pattern[str]:
     return re.compile(python)
 
 
-def validate(operation: str, params: Any) -> dict[str, Any]:
+def validate(operation: str, params: Any, service: str = "sagemaker") -> dict[str, Any]:
     """The request with unknown members dropped and timestamps as naive UTC datetimes;
     raises a ValidationException listing every problem (the first few in full)."""
-    shape = operation_model(operation).input_shape
+    shape = operation_model(operation, service).input_shape
     problems: list[str] = []
     if shape is None:
         return {}

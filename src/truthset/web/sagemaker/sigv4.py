@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
+from starlette.requests import Request
 
 from truthset.deployment import Deployment
 from truthset.errors import Unauthenticated
@@ -144,3 +145,30 @@ def authenticate(dep: Deployment, request: SignedRequest) -> UserInfo:
     if not hmac.compare_digest(expected, match["signature"]):
         raise _fail("InvalidSignatureException", _MISMATCH)
     return user
+
+
+def signed_request(request: Request, body: bytes) -> SignedRequest:
+    """What arrived, as the signature covers it."""
+    scope = request.scope
+    return SignedRequest(
+        method=request.method,
+        host=request.headers.get("host", ""),
+        raw_path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers=[(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]],
+        body=body,
+    )
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused once it grows past `limit` bytes (before anyone is authenticated)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(
+                "SerializationException", f"the request body is larger than {limit} bytes", 413
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
