@@ -230,6 +230,12 @@ class Settings(BaseSettings):
         description="Invocations of a failing hook per data object before the object is counted "
         "as failed (FailedNonRetryableError).",
     )
+    media_read_attempts: int = Field(
+        5,
+        description="Failed reads of a data object's media (denied, unreachable, not a file, a "
+        "link out of the data roots) before the object fails with the reason; a missing file "
+        "fails it at once.",
+    )
     template_origins: CommaList = Field(
         default_factory=list,
         description="Origins (https://cdn.example.com) every task frame may load scripts, styles, "

@@ -229,6 +229,9 @@ class DataObject(Base):
     # the manifest line; and how often a hook failed on this object (retries are bounded).
     task_input: Mapped[str | None] = mapped_column(Text)
     hook_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Reads of the object's media that failed other than as missing (denied, unreachable, not
+    # a file, outside the roots); at TRUTHSET_MEDIA_READ_ATTEMPTS the object fails.
+    media_failures: Mapped[int] = mapped_column(Integer, default=0)
     __table_args__ = (
         Index("ix_data_objects_job_state", "job_id", "state", "priority", "object_id"),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,9 @@ class LocalStorage:
 
     def _raw(self, uri: str) -> str:
         raw = unquote(urlsplit(uri).path) if uri.startswith("file://") else uri
+        if "\x00" in raw:
+            # No file name can hold one; the operating system refuses the path outright.
+            raise Invalid(f"{uri!r}: contains a NUL character, which no file path can hold")
         if not os.path.isabs(raw):
             raise Invalid(f"{uri}: must be an absolute path, a file:// URI or an s3:// URI")
         return raw
@@ -43,15 +47,23 @@ class LocalStorage:
         return Path(real)
 
     def check_readable(self, uri: str) -> None:
-        """The quick check used on every manifest line: the folder's real path (remembered per
-        folder) must lie inside the roots. A symlinked file is caught by `path` when read."""
+        """The check used on every manifest line: the folder's real path (remembered per
+        folder) must lie inside the roots, and so must the target of a file that is a symlink
+        (one lstat per line). A link made later is caught by `path`, which every read uses."""
         folder, name = os.path.split(os.path.normpath(self._raw(uri)))
         real = self._real_dirs.get(folder)
         if real is None:
             if len(self._real_dirs) > 10_000:
                 self._real_dirs.clear()
             real = self._real_dirs[folder] = os.path.realpath(folder)
-        self._check_inside(uri, os.path.join(real, name))
+        inside = os.path.join(real, name)
+        self._check_inside(uri, inside)
+        try:
+            is_link = stat.S_ISLNK(os.lstat(inside).st_mode)
+        except OSError:
+            return  # missing now: the media route fails the object when it is read
+        if is_link:
+            self.path(uri)
 
     def check_writable(self, uri: str) -> None:
         self.path(uri)
