@@ -22,11 +22,13 @@ from truthset.background.lifecycle import OutputSchedule, needs_work, step_job
 from truthset.db.tables import Job
 from truthset.deployment import Deployment, open_deployment
 from truthset.jobs import ACTIVE
+from truthset.output import remove_crash_leftovers
 from truthset.settings import Settings
 from truthset.workforce import forget_old_failures
 
 log = logging.getLogger(__name__)
 RUNNER_NICENESS = 10
+LEFTOVERS_INTERVAL = 3600.0
 
 
 class Runner:
@@ -74,6 +76,11 @@ class Runner:
                 run_job(self.dep, job_id, self.owner, self._schedule)
         if self.dep.throttle.due("forget-failures", now, 60):
             forget_old_failures(self.dep, now)
+        # The first pass (at start) and then hourly: crashed writes' temporary files.
+        if self.dep.throttle.due("crash-leftovers", now, LEFTOVERS_INTERVAL):
+            removed = remove_crash_leftovers(self.dep)
+            if removed:
+                log.info("removed %d temporary files left by interrupted writes", removed)
 
 
 def run_job(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,9 @@ from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from truthset.errors import Invalid, StorageError
+
+# A write goes to `.<name>.<random>.tmp` beside its file and is renamed over it when complete.
+TEMP_SUFFIX = ".tmp"
 
 
 class LocalStorage:
@@ -110,7 +114,9 @@ class LocalStorage:
     def open_write(self, uri: str) -> Iterator[BinaryIO]:
         path = self._write_path(uri)
         try:
-            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            fd, temp = tempfile.mkstemp(
+                dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
+            )
         except OSError as error:
             raise StorageError(f"cannot write {uri}: {error.strerror or error}") from error
         try:
@@ -124,6 +130,29 @@ class LocalStorage:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+
+    def remove_temporaries(self, prefix: str, older_than: float) -> int:
+        """Removes the temporary files of writes that never finished under a folder (a process
+        killed mid-write leaves one), if untouched for `older_than` seconds: a write under way in
+        another process keeps touching its file. Returns how many were removed."""
+        try:
+            root = self.path(prefix)
+        except Invalid:
+            return 0
+        cutoff = time.time() - older_than
+        removed = 0
+        for dirpath, _dirnames, filenames in os.walk(root):
+            for name in filenames:
+                if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+                    continue
+                path = os.path.join(dirpath, name)
+                try:
+                    if os.lstat(path).st_mtime < cutoff:
+                        os.unlink(path)
+                        removed += 1
+                except OSError:
+                    continue  # renamed or removed meanwhile
+        return removed
 
     def exists(self, uri: str) -> bool:
         return self.path(uri).exists()

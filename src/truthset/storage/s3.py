@@ -137,6 +137,11 @@ class S3Storage:
     def check_writable(self, uri: str) -> None:
         parse_uri(uri)
 
+    def remove_temporaries(self, prefix: str, older_than: float) -> int:
+        """Nothing to remove: an interrupted write is an unfinished multipart upload, invisible
+        to readers, which the writer aborts or the bucket's lifecycle rules remove."""
+        return 0
+
     def read_bytes(self, uri: str) -> bytes:
         with self.open_read(uri) as handle:
             return handle.read()
