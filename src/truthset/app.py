@@ -26,6 +26,7 @@ from truthset.web import (
     sagemaker,
     task_assets,
 )
+from truthset.web.body_limits import BodyLimits
 from truthset.web.network import NetworkLimits
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(NetworkLimits, deployment=dep)
+    # Outside the network check (added later runs first): bodies are refused before anything.
+    app.add_middleware(BodyLimits, settings=dep.settings)
     app.add_middleware(SecurityHeaders)
     return app
 

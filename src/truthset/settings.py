@@ -230,6 +230,21 @@ class Settings(BaseSettings):
         description="Invocations of a failing hook per data object before the object is counted "
         "as failed (FailedNonRetryableError).",
     )
+    max_body: int = Field(
+        1 << 20,
+        description="Bytes a request body may have (REST API, SageMaker API, console forms); "
+        "larger ones get 413 before they are read. 1 MiB, as the SageMaker API.",
+    )
+    max_anonymous_body: int = Field(
+        16 << 10,
+        description="Bytes the body of a request without credentials may have (sign-in, "
+        "invitations, password resets).",
+    )
+    max_answer_body: int = Field(
+        64 << 20,
+        description="Bytes a worker's answer may have: room for a segmentation mask of the "
+        "largest image (masks are PNGs of a few label colours, a few MB at 50 megapixels).",
+    )
     media_read_attempts: int = Field(
         5,
         description="Failed reads of a data object's media (denied, unreachable, not a file, a "

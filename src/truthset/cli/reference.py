@@ -98,7 +98,13 @@ def api_markdown() -> str:
         "Generated from the OpenAPI document (served at `/api/v1/openapi.json`); do not edit by hand.",
         "Send `Authorization: Bearer <token>` from `POST /api/v1/login`. Errors are JSON:",
         '`{"error": {"type", "message", "problems"?}}` with 400 (bad input), 401, 403, 404, 409',
-        "(conflict), 410 (the task's lease ended), 429 (too many failed logins).",
+        "(conflict), 410 (the task's lease ended), 413 (`too_large`: the body is over its limit),",
+        "429 (too many failed logins).",
+        "",
+        "Request bodies are limited before they are read (413, also for chunked bodies without a",
+        "Content-Length): `TRUTHSET_MAX_ANONYMOUS_BODY` (16 KiB) without credentials and on the",
+        "sign-in, invitation and password-reset routes, `TRUTHSET_MAX_ANSWER_BODY` (64 MiB) for",
+        "`POST /api/v1/worker/tasks/{task_id}/answer`, `TRUTHSET_MAX_BODY` (1 MiB) for the rest.",
         "",
     ]
     app = FastAPI()
