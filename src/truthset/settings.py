@@ -243,7 +243,7 @@ class Settings(BaseSettings):
     max_answer_body: int = Field(
         64 << 20,
         description="Bytes a worker's answer may have: room for a segmentation mask of the "
-        "largest image (masks are PNGs of a few label colours, a few MB at 50 megapixels).",
+        "largest image (masks are PNGs of a few label colours: a few MB at 100 megapixels).",
     )
     media_read_attempts: int = Field(
         5,
