@@ -19,9 +19,9 @@ from truthset.web.schemas import AnswerIn, TaskOut, TaskUiOut, WorkerJobOut
 from truthset.web.security import CurrentUser, DeploymentDep
 
 router = APIRouter(prefix="/worker", tags=["worker"])
-# Task ids are 64-bit database keys: a larger number is refused as bad input (400), not left
-# to overflow in the database driver (500).
-TaskId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# Task ids are INTEGER keys (32 bits on PostgreSQL): a larger number is refused as bad input
+# (400), not left to overflow in the database driver (500).
+TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 T = TypeVar("T")
 
 
