@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -30,6 +31,7 @@ from truthset.web import (
     sagemaker,
     task_assets,
 )
+from truthset.web.body_limits import BodyLimits
 from truthset.web.network import NetworkLimits
 from truthset.web.requests import RequestContext
 from truthset.web.sagemaker import a2i_runtime
@@ -85,10 +87,33 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.include_router(console.router)
     app.include_router(console_exports.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _document_errors_as_sent(app)
     app.add_middleware(NetworkLimits, deployment=dep)
+    # Outside the network check (added later runs first): bodies are refused before anything.
+    app.add_middleware(BodyLimits, settings=dep.settings)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext, deployment=dep)
     return app
+
+
+def _document_errors_as_sent(app: FastAPI) -> None:
+    """FastAPI documents request validation errors as 422; this API answers 400 with its usual
+    error body (web/errors.py), so the document says that instead."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                operation.get("responses", {}).pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class SecurityHeaders:

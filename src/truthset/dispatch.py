@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, and_, case, exists, func, select, update
+from sqlalchemy import Connection, and_, exists, func, select, update
 
 from truthset import adaptive, audit
 from truthset.audit.trail import values as audit_values
@@ -507,45 +507,6 @@ def close_object(
         .values(state=state, failure_reason=reason)
     )
     conn.execute(update(Job).where(Job.id == job_id).values(open_count=Job.open_count - 1))
-
-
-def close_unreadable(dep: Deployment, task_id: int, reason: str) -> None:
-    """The task's media cannot be read (the object is missing): nobody can label it, so every
-    lease on it ends and it closes: consolidated if some worker answered before, else failed
-    with the reason, which the output and the job's counters then show."""
-    now = dep.clock.now()
-    with dep.db.write() as conn:
-        task = conn.execute(select(Task.job_id, Task.object_id).where(Task.id == task_id)).first()
-        if task is None:
-            return
-        answered = DataObject.answers > 0
-        # Guarded by state, so two requests for the same missing file close it once.
-        closed = conn.execute(
-            update(DataObject)
-            .where(
-                DataObject.job_id == task.job_id,
-                DataObject.object_id == task.object_id,
-                DataObject.state == "open",
-            )
-            .values(
-                state=case((answered, "answered"), else_="failed"),
-                failure_reason=case((answered, None), else_=reason[:1024]),
-                leased=0,
-            )
-        )
-        if closed.rowcount != 1:
-            return
-        conn.execute(update(Job).where(Job.id == task.job_id).values(open_count=Job.open_count - 1))
-        conn.execute(
-            update(Task)
-            .where(
-                Task.job_id == task.job_id,
-                Task.object_id == task.object_id,
-                Task.status == "leased",
-            )
-            .values(status="expired", ended_at=now)
-        )
-    dep.wake.set()
 
 
 def _audited(user: UserInfo, job: str, object_id: int | None, task_id: int) -> dict[str, Any]:

@@ -63,6 +63,14 @@ class ManifestReport:
             raise Invalid(f"{uri}: {empty}")
 
 
+class _NotJson(ValueError):
+    """NaN, Infinity or -Infinity: Python's json module reads them, the JSON standard does not."""
+
+
+def _refuse_constant(token: str) -> Any:
+    raise _NotJson(token)
+
+
 def read_lines(handle: BinaryIO) -> Iterator[tuple[int, str | None, str | None]]:
     """Yields (line number, text, problem). Text is None when the line cannot be read."""
     number = 0
@@ -100,9 +108,14 @@ def parse_line(
     if len(text) > MAX_LINE_CHARS:
         raise Invalid(f"{where}: longer than {MAX_LINE_CHARS} characters")
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         raise Invalid(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
+    except _NotJson as error:
+        raise Invalid(
+            f"{where}: {error} is not a JSON number (Python writes it, but JSON readers such as "
+            "Ground Truth's refuse it); write null, a number or a string"
+        ) from None
     if not isinstance(value, dict):
         raise Invalid(f"{where}: must be a JSON object, not {type(value).__name__}")
     # JSON escapes can encode half a surrogate pair, which no browser or file can carry.

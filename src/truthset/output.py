@@ -12,17 +12,35 @@ from typing import Any
 
 from sqlalchemy import select
 
-from truthset.db.tables import DataObject
+from truthset.db.tables import DataObject, Job
 from truthset.deployment import Deployment
+from truthset.errors import TruthsetError
 from truthset.storage.base import join
 from truthset.tasktypes.base import ObjectAnswers, ObjectLabel, WorkerAnswer
 
 ITERATION = "iteration-1"
 _CHUNK = 20_000
+# A write not touched for this long is not under way in any process: its file is a leftover.
+STALE_WRITE_SECONDS = 600.0
 
 
 def job_folder(job: Any) -> str:
     return join(job.output_uri, job.name)
+
+
+def remove_crash_leftovers(dep: Deployment, older_than: float = STALE_WRITE_SECONDS) -> int:
+    """Removes the temporary files that writes interrupted by a crash (kill -9, power loss)
+    left in the jobs' output folders; the background runner calls it when it starts and then
+    periodically. Returns how many were removed."""
+    with dep.db.read() as conn:
+        folders = {job_folder(job) for job in conn.execute(select(Job.output_uri, Job.name))}
+    removed = 0
+    for folder in sorted(folders):
+        try:
+            removed += dep.storage.remove_temporaries(folder, older_than)
+        except TruthsetError:
+            continue  # a folder that cannot be reached now is tried again next time
+    return removed
 
 
 def file_stamp(moment: datetime) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import secrets
 import time
@@ -14,8 +15,24 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret-key"
-# A list given in the environment as comma-separated items (NoDecode: not as JSON).
+# Lists are given in the environment as docs/settings.md writes them (comma- or colon-separated),
+# not as JSON: NoDecode stops pydantic-settings from decoding them as JSON before the validators
+# below split them (without it, TRUTHSET_DATA_ROOTS=/data/mammo is refused as invalid JSON).
 CommaList = Annotated[list[str], NoDecode]
+PathList = Annotated[list[Path], NoDecode]
+
+
+def _json_list(value: str) -> list[object] | None:
+    """A list written as JSON (`["/a", "/b"]`), still accepted as earlier versions wanted it."""
+    if not value.strip().startswith("["):
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        raise ValueError(f"{value!r} starts like a JSON list but is not valid JSON") from None
+    if not isinstance(parsed, list):
+        return None
+    return parsed
 
 
 class Settings(BaseSettings):
@@ -59,7 +76,7 @@ class Settings(BaseSettings):
         "empty means invitation URLs are printed instead of sent.",
     )
     mail_from: str = Field("truthset <no-reply@localhost>", description="Sender of e-mails.")
-    data_roots: list[Path] = Field(
+    data_roots: PathList = Field(
         default_factory=list,
         description="Local folders that manifests may point into (colon-separated in the environment); "
         "the data dir is always allowed.",
@@ -228,7 +245,28 @@ class Settings(BaseSettings):
         description="Invocations of a failing hook per data object before the object is counted "
         "as failed (FailedNonRetryableError).",
     )
-    template_origins: list[str] = Field(
+    max_body: int = Field(
+        1 << 20,
+        description="Bytes a request body may have (REST API, SageMaker API, console forms); "
+        "larger ones get 413 before they are read. 1 MiB, as the SageMaker API.",
+    )
+    max_anonymous_body: int = Field(
+        16 << 10,
+        description="Bytes the body of a request without credentials may have (sign-in, "
+        "invitations, password resets).",
+    )
+    max_answer_body: int = Field(
+        64 << 20,
+        description="Bytes a worker's answer may have: room for a segmentation mask of the "
+        "largest image (masks are PNGs of a few label colours: a few MB at 100 megapixels).",
+    )
+    media_read_attempts: int = Field(
+        5,
+        description="Failed reads of a data object's media (denied, unreachable, not a file, a "
+        "link out of the data roots) before the object fails with the reason; a missing file "
+        "fails it at once.",
+    )
+    template_origins: CommaList = Field(
         default_factory=list,
         description="Origins (https://cdn.example.com) every task frame may load scripts, styles, "
         "fonts and media from, besides a job's own allowed_origins (comma-separated in the "
@@ -262,7 +300,8 @@ class Settings(BaseSettings):
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
-            value = [part for part in value.replace(",", " ").split() if part]
+            listed = _json_list(value)
+            value = listed if listed is not None else value.replace(",", " ").split()
         for origin in value if isinstance(value, list) else []:
             # Each goes into the frame's Content-Security-Policy as it is.
             if not str(origin).startswith(("https://", "http://")) or any(
@@ -275,7 +314,8 @@ class Settings(BaseSettings):
     @classmethod
     def _split_roots(cls, value: object) -> object:
         if isinstance(value, str):
-            return [part for part in value.split(":") if part]
+            listed = _json_list(value)
+            return listed if listed is not None else [p for p in value.split(":") if p]
         return value
 
     @field_validator(
@@ -284,6 +324,9 @@ class Settings(BaseSettings):
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
+            listed = _json_list(value)
+            if listed is not None:
+                return listed
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 

@@ -26,7 +26,7 @@ def truthset(settings: Settings, *args: str, code: int = 0) -> str:
         **os.environ,
         "TRUTHSET_DATA_DIR": str(settings.data_dir),
         "TRUTHSET_DATABASE_URL": settings.database_url,
-        "TRUTHSET_DATA_ROOTS": json.dumps([str(settings.data_roots[0])]),  # TODO colon list
+        "TRUTHSET_DATA_ROOTS": ":".join(str(root) for root in settings.data_roots),
     }
     done = subprocess.run(
         [sys.executable, "-m", "truthset.cli.main", *args], env=env, capture_output=True, text=True

@@ -19,6 +19,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 Float32Array = NDArray[np.float32]
 
+# The most pixels an object's image may decode to (Ground Truth's largest image is 100 MP); a
+# small file of huge dimensions (a decompression bomb) is refused from its header instead.
+MAX_IMAGE_PIXELS = 100_000_000
 THUMBNAIL = 16
 GRADIENT_SIDE = 32
 GRADIENT_CELLS = 4
@@ -43,8 +46,16 @@ def decode_image(data: bytes, position: int = 0) -> Image.Image:
         image = Image.open(io.BytesIO(data))
         # Let JPEG decode at a reduced scale: every feature here works on at most 224x224.
         image.draft("RGB", (448, 448))
+        if image.size[0] * image.size[1] > MAX_IMAGE_PIXELS:
+            width, height = image.size
+            raise FeatureError(
+                f"object {position}: the image is {width}x{height}, more than "
+                f"{MAX_IMAGE_PIXELS:,} pixels"
+            )
         upright = ImageOps.exif_transpose(image)
         return upright.convert("RGB")
+    except FeatureError:
+        raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise FeatureError(f"object {position}: not a readable image ({exc})") from exc
 

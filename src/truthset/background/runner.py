@@ -25,11 +25,13 @@ from truthset.db.tables import Job, RunnerHeartbeat
 from truthset.deployment import Deployment, open_deployment
 from truthset.jobs import ACTIVE
 from truthset.notifications import delivery
+from truthset.output import remove_crash_leftovers
 from truthset.settings import Settings
 from truthset.workforce import forget_old_failures
 
 log = logging.getLogger(__name__)
 RUNNER_NICENESS = 10
+LEFTOVERS_INTERVAL = 3600.0
 
 
 class Runner:
@@ -77,6 +79,11 @@ class Runner:
                 run_job(self.dep, job_id, self.owner, self._schedule)
         if self.dep.throttle.due("forget-failures", now, 60):
             forget_old_failures(self.dep, now)
+        # The first pass (at start) and then hourly: crashed writes' temporary files.
+        if self.dep.throttle.due("crash-leftovers", now, LEFTOVERS_INTERVAL):
+            removed = remove_crash_leftovers(self.dep)
+            if removed:
+                log.info("removed %d temporary files left by interrupted writes", removed)
         # Entries join the chain (and the JSON-lines stream) within a pass of being written.
         chain.seal(self.dep)
         if self.dep.throttle.due("audit-retention", now, 3600):

@@ -69,7 +69,9 @@ def settings_markdown() -> str:
         "",
         "Generated from `truthset.settings.Settings`; do not edit by hand. Each setting is read from",
         "the environment variable shown; the global flags `--data-dir` and `--database-url` and the",
-        "`serve` flags `--host`, `--port`, `--public-base-url` override it.",
+        "`serve` flags `--host`, `--port`, `--public-base-url` override it. A list is written as its",
+        "description says (`TRUTHSET_DATA_ROOTS=/srv/mammo:/mnt/scans`, one path alone, or items",
+        'separated by commas); a JSON list (`["/srv/mammo"]`) is accepted too.',
         "",
         "| environment variable | default | description |",
         "|---|---|---|",
@@ -88,7 +90,7 @@ def api_markdown() -> str:
     from fastapi import FastAPI
     from fastapi.openapi.utils import get_openapi
 
-    from truthset.web.api import router
+    from truthset.web.api import ERROR_RESPONSES, router
 
     lines = [
         "# REST API reference",
@@ -96,7 +98,15 @@ def api_markdown() -> str:
         "Generated from the OpenAPI document (served at `/api/v1/openapi.json`); do not edit by hand.",
         "Send `Authorization: Bearer <token>` from `POST /api/v1/login`. Errors are JSON:",
         '`{"error": {"type", "message", "problems"?}}` with 400 (bad input), 401, 403, 404, 409',
-        "(conflict), 410 (the task's lease ended), 429 (too many failed logins).",
+        "(conflict), 410 (the task's lease ended), 413 (`too_large`: the body is over its limit),",
+        "429 (too many failed logins). The OpenAPI document lists these on every operation",
+        "(`ErrorOut`); below, only the ones an operation explains itself. Timestamps are RFC 3339",
+        "in UTC (`2026-11-25T09:00:00Z`).",
+        "",
+        "Request bodies are limited before they are read (413, also for chunked bodies without a",
+        "Content-Length): `TRUTHSET_MAX_ANONYMOUS_BODY` (16 KiB) without credentials and on the",
+        "sign-in, invitation and password-reset routes, `TRUTHSET_MAX_ANSWER_BODY` (64 MiB) for",
+        "`POST /api/v1/worker/tasks/{task_id}/answer`, `TRUTHSET_MAX_BODY` (1 MiB) for the rest.",
         "",
     ]
     app = FastAPI()
@@ -116,8 +126,9 @@ def api_markdown() -> str:
                     "",
                 ]
             for status, response in operation.get("responses", {}).items():
-                if status == "422":
-                    continue
+                shared = ERROR_RESPONSES.get(int(status), {}).get("description")
+                if status == "422" or response.get("description") == shared:
+                    continue  # listed once above
                 ref = response.get("content", {}).get("application/json", {}).get("schema", {})
                 shape = ref.get("$ref", ref.get("items", {}).get("$ref", "")).rsplit("/", 1)[-1]
                 many = "list of " if "items" in ref else ""

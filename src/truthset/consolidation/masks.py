@@ -151,8 +151,12 @@ def encode_paletted_png(mask: ArrayLike, colors: Sequence[str]) -> bytes:
     return buffer.getvalue()
 
 
-# Ground Truth accepts images of up to 100 megapixels; masks are as large as their images.
-MAX_MASK_PIXELS = 110_000_000
+# Ground Truth accepts images of up to 100 megapixels; masks are as large as their images. Every
+# mask is refused above this, at submit (from its header, unread) and again when decoded.
+MAX_MASK_PIXELS = 100_000_000
+# Rows of a mask turned into classes at a time: the temporaries (RGBA copy, colour codes,
+# matches) then take a few MB whatever the image's size, on top of the decoded image itself.
+_BAND_PIXELS = 1 << 20
 
 
 @contextlib.contextmanager
@@ -191,15 +195,29 @@ def decode_mask_png(
     palette = _class_palette(label_colors, labels)
     try:
         with _large_images_allowed(), Image.open(io.BytesIO(data)) as image:
-            rgba = np.asarray(image.convert("RGBA"))
+            width, height = image.size
+            # Checked from the header, before a pixel is decoded (a decompression bomb is a
+            # small PNG of huge dimensions).
+            if width * height > MAX_MASK_PIXELS:
+                raise MaskError(
+                    f"labeledImage is {width}x{height}, more than {MAX_MASK_PIXELS:,} pixels"
+                )
+            if expected_size is not None and (width, height) != tuple(expected_size):
+                raise MaskError(
+                    f"labeledImage is {width}x{height} "
+                    f"but the image is {expected_size[0]}x{expected_size[1]}"
+                )
+            image.load()
+            result = np.zeros((height, width), dtype=np.uint8)
+            rows = max(1, _BAND_PIXELS // max(width, 1))
+            for top in range(0, height, rows):
+                band = image.crop((0, top, width, min(height, top + rows))).convert("RGBA")
+                result[top : top + rows] = _nearest_class(np.asarray(band), palette, tolerance)
     except (OSError, ValueError, Image.DecompressionBombError) as error:
+        if isinstance(error, MaskError):
+            raise
         raise MaskError(f"labeledImage is not a readable PNG: {error}") from error
-    if expected_size is not None and (rgba.shape[1], rgba.shape[0]) != tuple(expected_size):
-        raise MaskError(
-            f"labeledImage is {rgba.shape[1]}x{rgba.shape[0]} "
-            f"but the image is {expected_size[0]}x{expected_size[1]}"
-        )
-    return _nearest_class(rgba, palette, tolerance)
+    return result
 
 
 def parse_hex_color(color: str) -> tuple[int, int, int]:

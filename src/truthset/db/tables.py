@@ -244,6 +244,9 @@ class DataObject(Base):
     # then one more after each answer that left it unsure, up to workers_per_object); NULL in
     # a job with a fixed number of workers, which then offers it to workers_per_object.
     wanted: Mapped[int | None] = mapped_column(Integer)
+    # Reads of the object's media that failed other than as missing (denied, unreachable, not
+    # a file, outside the roots); at TRUTHSET_MEDIA_READ_ATTEMPTS the object fails.
+    media_failures: Mapped[int] = mapped_column(Integer, default=0)
     __table_args__ = (
         Index("ix_data_objects_job_state", "job_id", "state", "priority", "object_id"),
     )

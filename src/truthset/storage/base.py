@@ -35,6 +35,11 @@ class Storage(Protocol):
 
     def check_writable(self, uri: str) -> None: ...
 
+    def remove_temporaries(self, prefix: str, older_than: float) -> int:
+        """Removes what interrupted writes under a folder left behind, if untouched for
+        `older_than` seconds; returns how many were removed."""
+        ...
+
 
 def join(base: str, *parts: str) -> str:
     """Joins URI or path parts with single slashes."""

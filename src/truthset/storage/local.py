@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +13,9 @@ from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from truthset.errors import Invalid, StorageError
+
+# A write goes to `.<name>.<random>.tmp` beside its file and is renamed over it when complete.
+TEMP_SUFFIX = ".tmp"
 
 
 class LocalStorage:
@@ -21,6 +26,9 @@ class LocalStorage:
 
     def _raw(self, uri: str) -> str:
         raw = unquote(urlsplit(uri).path) if uri.startswith("file://") else uri
+        if "\x00" in raw:
+            # No file name can hold one; the operating system refuses the path outright.
+            raise Invalid(f"{uri!r}: contains a NUL character, which no file path can hold")
         if not os.path.isabs(raw):
             raise Invalid(f"{uri}: must be an absolute path, a file:// URI or an s3:// URI")
         return raw
@@ -43,15 +51,23 @@ class LocalStorage:
         return Path(real)
 
     def check_readable(self, uri: str) -> None:
-        """The quick check used on every manifest line: the folder's real path (remembered per
-        folder) must lie inside the roots. A symlinked file is caught by `path` when read."""
+        """The check used on every manifest line: the folder's real path (remembered per
+        folder) must lie inside the roots, and so must the target of a file that is a symlink
+        (one lstat per line). A link made later is caught by `path`, which every read uses."""
         folder, name = os.path.split(os.path.normpath(self._raw(uri)))
         real = self._real_dirs.get(folder)
         if real is None:
             if len(self._real_dirs) > 10_000:
                 self._real_dirs.clear()
             real = self._real_dirs[folder] = os.path.realpath(folder)
-        self._check_inside(uri, os.path.join(real, name))
+        inside = os.path.join(real, name)
+        self._check_inside(uri, inside)
+        try:
+            is_link = stat.S_ISLNK(os.lstat(inside).st_mode)
+        except OSError:
+            return  # missing now: the media route fails the object when it is read
+        if is_link:
+            self.path(uri)
 
     def check_writable(self, uri: str) -> None:
         self.path(uri)
@@ -98,7 +114,9 @@ class LocalStorage:
     def open_write(self, uri: str) -> Iterator[BinaryIO]:
         path = self._write_path(uri)
         try:
-            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            fd, temp = tempfile.mkstemp(
+                dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
+            )
         except OSError as error:
             raise StorageError(f"cannot write {uri}: {error.strerror or error}") from error
         try:
@@ -112,6 +130,29 @@ class LocalStorage:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+
+    def remove_temporaries(self, prefix: str, older_than: float) -> int:
+        """Removes the temporary files of writes that never finished under a folder (a process
+        killed mid-write leaves one), if untouched for `older_than` seconds: a write under way in
+        another process keeps touching its file. Returns how many were removed."""
+        try:
+            root = self.path(prefix)
+        except Invalid:
+            return 0
+        cutoff = time.time() - older_than
+        removed = 0
+        for dirpath, _dirnames, filenames in os.walk(root):
+            for name in filenames:
+                if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+                    continue
+                path = os.path.join(dirpath, name)
+                try:
+                    if os.lstat(path).st_mtime < cutoff:
+                        os.unlink(path)
+                        removed += 1
+                except OSError:
+                    continue  # renamed or removed meanwhile
+        return removed
 
     def exists(self, uri: str) -> bool:
         return self.path(uri).exists()

@@ -51,6 +51,10 @@ class StorageRouter:
     def check_writable(self, uri: str) -> None:
         self.backend(uri).check_writable(uri)
 
+    def remove_temporaries(self, prefix: str, older_than: float) -> int:
+        """Leftovers of interrupted writes (local temporary files; S3 leaves none)."""
+        return self.backend(prefix).remove_temporaries(prefix, older_than)
+
     def presigned_url(self, uri: str, seconds: int) -> str | None:
         """A presigned S3 GET URL for an s3:// object; None for local files (they are proxied)."""
         if not uri.startswith("s3://") or self.s3 is None:

@@ -61,6 +61,7 @@ class S3Storage:
         self.settings = settings
         self.part_size = part_size
         self._client: S3Client | None = None
+        self._configured: bool | None = None
         self._lock = threading.Lock()
 
     @property
@@ -113,9 +114,33 @@ class S3Storage:
 
     def check_readable(self, uri: str) -> None:
         _object_key(uri)
+        if not self.configured():
+            raise Invalid(
+                f"{uri}: S3 is not configured (no TRUTHSET_S3_ENDPOINT_URL and no S3 "
+                "credentials); set TRUTHSET_S3_ACCESS_KEY_ID and TRUTHSET_S3_SECRET_ACCESS_KEY "
+                "or the usual AWS variables, or use local paths"
+            )
+
+    def configured(self) -> bool:
+        """Whether S3 can be used at all: an endpoint or credentials are set, or the usual AWS
+        chain finds credentials (looked up once; a job of s3:// lines then checks no more)."""
+        with self._lock:
+            if self._configured is None:
+                s = self.settings
+                self._configured = bool(
+                    s.s3_endpoint
+                    or s.s3_access_key_id
+                    or boto3.session.Session().get_credentials() is not None
+                )
+            return self._configured
 
     def check_writable(self, uri: str) -> None:
         parse_uri(uri)
+
+    def remove_temporaries(self, prefix: str, older_than: float) -> int:
+        """Nothing to remove: an interrupted write is an unfinished multipart upload, invisible
+        to readers, which the writer aborts or the bucket's lifecycle rules remove."""
+        return 0
 
     def read_bytes(self, uri: str) -> bytes:
         with self.open_read(uri) as handle:

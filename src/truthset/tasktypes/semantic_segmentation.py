@@ -22,6 +22,7 @@ import numpy as np
 
 from truthset.consolidation.masks import (
     BACKGROUND_COLOR,
+    MAX_MASK_PIXELS,
     MaskError,
     consolidate_masks,
     decode_mask_png,
@@ -140,6 +141,12 @@ def read_mask(job: JobSpec, answer: Any, adjustment: bool = False) -> MaskAnswer
     except binascii.Error:
         raise Invalid(f"{where} is not valid base64") from None
     width, height = png_size(png, where)
+    if width * height > MAX_MASK_PIXELS:
+        # Refused from the header: decoding it would take 5 bytes of memory per pixel.
+        raise Invalid(
+            f"{where}: the mask is {width} x {height}, more than the {MAX_MASK_PIXELS:,} pixels "
+            "(100 megapixels, Ground Truth's largest image) a mask may have"
+        )
     if (width, height) != size:
         raise Invalid(
             f"{where}: the mask is {width} x {height} but the image is {size[0]} x {size[1]}"

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from truthset import charts, quality, results
 from truthset.errors import Invalid, NotFound, TruthsetError
 from truthset.web.pages import CsrfChecked, render
+from truthset.web.schemas import RowId
 from truthset.web.security import AdminUser, DeploymentDep
 
 router = APIRouter(prefix="/console/jobs/{name}", include_in_schema=False)
@@ -82,7 +83,7 @@ def explorer(name: str, request: Request, admin: AdminUser, dep: DeploymentDep) 
 
 @router.get("/objects/{object_id}")
 def object_page(
-    name: str, object_id: int, request: Request, admin: AdminUser, dep: DeploymentDep
+    name: str, object_id: RowId, request: Request, admin: AdminUser, dep: DeploymentDep
 ) -> Response:
     detail = results.object_detail(dep, name, object_id)
     answers = [
@@ -99,7 +100,7 @@ def object_page(
 @router.post("/objects/{object_id}/override", dependencies=[CsrfChecked])
 def override(
     name: str,
-    object_id: int,
+    object_id: RowId,
     admin: AdminUser,
     dep: DeploymentDep,
     label: Annotated[str, Form()],
@@ -113,7 +114,7 @@ def override(
 
 
 @router.get("/objects/{object_id}/media")
-def object_media(name: str, object_id: int, _admin: AdminUser, dep: DeploymentDep) -> Response:
+def object_media(name: str, object_id: RowId, _admin: AdminUser, dep: DeploymentDep) -> Response:
     """The object's media for an admin: read through storage, so the data roots confine it
     as for workers; never rendered as a page of our origin."""
     detail = results.object_detail(dep, name, object_id)

@@ -23,12 +23,12 @@ from typing import Any
 from fastapi import Response
 from sqlalchemy import select
 
-from truthset import dispatch
 from truthset.db.tables import Job, Task
 from truthset.deployment import Deployment
 from truthset.dicom import is_dicom_uri, pixels
 from truthset.dicom.renditions import DicomRenditions, Region
 from truthset.errors import Invalid, StorageError, TruthsetError
+from truthset.unreadable import close_unreadable
 
 _RENDITIONS: dict[Path, DicomRenditions] = {}
 # Decodes leased DICOM objects while the worker's page loads (one at a time: decoding a
@@ -156,7 +156,7 @@ def dicom_response(
     except pixels.UnreadableDicom as error:
         # The file is there but can never be shown: its data object fails with the reason.
         message = f"{uri}: {error.message}"
-        dispatch.close_unreadable(dep, task_id, f"media cannot be read: {message}")
+        close_unreadable(dep, task_id, f"media cannot be read: {message}")
         return Response(message, status_code=422, media_type="text/plain")
     except Invalid as error:
         return Response(error.message, status_code=400, media_type="text/plain")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from starlette.exceptions import HTTPException
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from truthset.errors import (
     Conflict,
@@ -50,6 +51,17 @@ def error_body(kind: str, message: str, problems: list[str] | None = None) -> di
     return {"error": body}
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (each method is a route of its own, so the
+    framework's 405 names only the first one it found)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and isinstance(route, APIRoute):
+            methods |= route.methods or set()
+    return sorted(methods)
+
+
 def wants_page(request: Request) -> bool:
     return not request.url.path.startswith(("/api/", "/media/")) and request.url.path != "/"
 
@@ -68,13 +80,6 @@ def error_page(templates: Jinja2Templates, request: Request, status: int, messag
 
 
 def install(app: FastAPI, templates: Jinja2Templates) -> None:
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, error: HTTPException) -> Response:
-        """A path no route knows: a page for browsers; the API answers as before."""
-        if error.status_code == 404 and wants_page(request):
-            return error_page(templates, request, 404, f"there is no page at {request.url.path}")
-        return await http_exception_handler(request, error)
-
     @app.exception_handler(TruthsetError)
     async def _domain(request: Request, error: TruthsetError) -> Response:
         status, kind = status_of(error)
@@ -88,6 +93,24 @@ def install(app: FastAPI, templates: Jinja2Templates) -> None:
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, NotReady) else None
         return JSONResponse(
             error_body(kind, error.message, problems), status_code=status, headers=headers
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        """The framework's own errors (no such route, method not allowed, a body that cannot
+        be parsed) in this API's error shape; a path no route knows is a page for browsers."""
+        if error.status_code == 404 and wants_page(request):
+            return error_page(templates, request, 404, f"there is no page at {request.url.path}")
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        if wants_page(request):  # as the framework answers them
+            return JSONResponse(
+                {"detail": error.detail}, status_code=error.status_code, headers=headers
+            )
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "invalid")
+        return JSONResponse(
+            error_body(kind, str(error.detail)), status_code=error.status_code, headers=headers
         )
 
     @app.exception_handler(RequestValidationError)

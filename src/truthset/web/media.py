@@ -17,7 +17,7 @@ from fastapi.responses import StreamingResponse
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy import select
 
-from truthset import audit, dispatch
+from truthset import audit, unreadable
 from truthset.db.tables import Task, User
 from truthset.deployment import Deployment
 from truthset.dicom import is_dicom_uri
@@ -101,17 +101,22 @@ def _open(dep: Deployment, token: str) -> tuple[int, str]:
     return int(task_id), uri
 
 
-def _unreadable(dep: Deployment, task_id: int, uri: str, error: StorageError) -> Response:
+def _unreadable(dep: Deployment, task_id: int, uri: str, error: TruthsetError) -> Response:
     """A missing object fails its data object (with the reason) instead of stalling the job;
-    other storage errors (denied, unreachable) may be passing, so the worker just sees one."""
+    other errors (denied, unreachable, refused as outside the roots) may be passing, so they
+    fail it only after a bounded number of reads (unreadable.count_unreadable)."""
+    reason = f"media cannot be read: {error.message}"
+    refused = not isinstance(error, StorageError)  # the URI itself is not allowed (now)
     try:
-        missing = not dep.storage.exists(uri)
+        missing = not refused and not dep.storage.exists(uri)
     except TruthsetError:
         missing = False
-    if not missing:
-        return Response(error.message, status_code=502, media_type="text/plain")
-    dispatch.close_unreadable(dep, task_id, f"media cannot be read: {error.message}")
-    return Response(error.message, status_code=404, media_type="text/plain")
+    if missing:
+        unreadable.close_unreadable(dep, task_id, reason)
+    else:
+        unreadable.count_unreadable(dep, task_id, reason)
+    status = 404 if missing or refused else 502
+    return Response(error.message, status_code=status, media_type="text/plain")
 
 
 @router.get("/media/{token}", include_in_schema=False)
@@ -124,13 +129,11 @@ def media(token: str, request: Request, dep: DeploymentDep) -> Response:
     content_type = mimetypes.guess_type(uri)[0] or "application/octet-stream"
     if not content_type.startswith(_SAFE_TYPES):
         content_type = "application/octet-stream"
-    opened = dep.storage.open_read(uri)
     try:
+        opened = dep.storage.open_read(uri)
         handle = opened.__enter__()
-    except StorageError as error:
-        return _unreadable(dep, task_id, uri, error)
     except TruthsetError as error:
-        return Response(error.message, status_code=404, media_type="text/plain")
+        return _unreadable(dep, task_id, uri, error)
 
     def body() -> Iterator[bytes]:
         try:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from truthset import dispatch, taskui
 from truthset.jobs import job_spec
 from truthset.tasktypes.registry import task_type
+from truthset.web.api.worker import TaskId
 from truthset.web.dicom_media import dicom_preloads, noting_dicom
 from truthset.web.media import media_signer
 from truthset.web.pages import render
@@ -31,7 +32,7 @@ def work(name: str, request: Request, user: CurrentUser, dep: DeploymentDep) -> 
 
 
 @router.get("/tasks/{task_id}/frame")
-def task_frame(task_id: int, user: CurrentUser, dep: DeploymentDep) -> Response:
+def task_frame(task_id: TaskId, user: CurrentUser, dep: DeploymentDep) -> Response:
     """The rendered template of one of my tasks, loaded into the work page's sandboxed frame
     (its Content-Security-Policy: taskui.frame_policy)."""
     _task, job, line = dispatch.task_context(dep, user, task_id)

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from fastapi import Path
+from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
 from truthset.jobs import JobInfo
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+# The database keeps UTC without a zone; the API says so (RFC 3339: 2026-11-25T09:00:00Z).
+Timestamp = Annotated[datetime, AfterValidator(_utc)]
+
+
+class ErrorBody(BaseModel):
+    type: str = Field(description="invalid, unauthenticated, forbidden, not_found, conflict, ...")
+    message: str
+    problems: list[str] | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every error answer of the REST API."""
+
+    error: ErrorBody
 
 
 class LoginIn(BaseModel):
@@ -34,8 +55,14 @@ class TeamIn(BaseModel):
     )
 
 
+# A row id in a route: the database's INTEGER is 32 bits, so anything larger is not found
+# (a bad request, never a driver overflow and a 500).
+RowId = Annotated[int, Path(ge=0, le=2**31 - 1)]
+
+
 class NotificationsIn(BaseModel):
-    email_on_new_work: bool = Field(
+    # Strict: "yes" or 1 is not a choice the worker made.
+    email_on_new_work: StrictBool = Field(
         description="E-mail me when a job of my teams starts (teams that notify)"
     )
 
@@ -44,7 +71,7 @@ class TeamOut(BaseModel):
     name: str
     description: str
     members: int
-    created_at: datetime
+    created_at: Timestamp
 
 
 class MemberOut(BaseModel):
@@ -132,9 +159,9 @@ class JobOut(BaseModel):
     task_availability: int
     max_concurrent_tasks: int
     objects: int
-    created_at: datetime
-    updated_at: datetime
-    ended_at: datetime | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    ended_at: Timestamp | None
     failure_reason: str | None
     label_counters: LabelCountersOut
 
@@ -180,7 +207,7 @@ class TaskOut(BaseModel):
     input: dict[str, Any] = Field(
         description="task.input of the template; media as signed, short-lived URLs"
     )
-    expires_at: datetime
+    expires_at: Timestamp
     job: str
     seconds_left: float
 

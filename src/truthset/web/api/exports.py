@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from truthset import exports, jobs, output
 from truthset.exports import runs
+from truthset.web.schemas import RowId
 from truthset.web.security import AdminUser, DeploymentDep
 
 router = APIRouter(tags=["exports"])
@@ -84,12 +85,12 @@ def list_exports(name: str, _admin: AdminUser, dep: DeploymentDep) -> list[Expor
 
 
 @router.get("/exports/{export_id}", response_model=ExportOut)
-def get_export(export_id: int, _admin: AdminUser, dep: DeploymentDep) -> ExportOut:
+def get_export(export_id: RowId, _admin: AdminUser, dep: DeploymentDep) -> ExportOut:
     return ExportOut.of(runs.get_export(dep, export_id))
 
 
 @router.get("/exports/{export_id}/download", response_class=Response)
-def download_export(export_id: int, _admin: AdminUser, dep: DeploymentDep) -> Response:
+def download_export(export_id: RowId, _admin: AdminUser, dep: DeploymentDep) -> Response:
     """The export's zip file (404 until it is Completed). A bearer token or the console's
     session cookie authenticates it."""
     run, opened = runs.open_download(dep, export_id)
@@ -110,7 +111,8 @@ def results(
     name: str,
     _admin: AdminUser,
     dep: DeploymentDep,
-    after: int = Query(-1, description="Objects after this object id"),
+    # Object ids are 32-bit integers in the database; a larger one is a bad request, not a 500.
+    after: int = Query(-1, ge=-1, le=2**31 - 1, description="Objects after this object id"),
     limit: int = Query(1000, ge=1, le=10_000),
 ) -> ResultsOut:
     """Every object's output line with its state, page by page in object-id order."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 from starlette.concurrency import run_in_threadpool
 
 from truthset import dispatch, progress, taskui
@@ -27,6 +27,9 @@ from truthset.web.schemas import (
 from truthset.web.security import CurrentUser, DeploymentDep
 
 router = APIRouter(prefix="/worker", tags=["worker"])
+# Task ids are INTEGER keys (32 bits on PostgreSQL): a larger number is refused as bad input
+# (400), not left to overflow in the database driver (500).
+TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 T = TypeVar("T")
 
 
@@ -98,14 +101,14 @@ def job_progress(job: str, user: CurrentUser, dep: DeploymentDep) -> WorkerProgr
         410: {"description": "The task is no longer yours (its time ran out)"},
     },
 )
-def start(task_id: int, user: CurrentUser, dep: DeploymentDep) -> TaskStartOut:
+def start(task_id: TaskId, user: CurrentUser, dep: DeploymentDep) -> TaskStartOut:
     """I now see the task (the portal fetches the next one ahead): its time limit counts from
     now, at most until twice the limit after it was leased."""
     return TaskStartOut(seconds_left=progress.start_task(dep, user, task_id))
 
 
 @router.get("/tasks/{task_id}/ui", response_model=TaskUiOut)
-def task_ui(task_id: int, user: CurrentUser, dep: DeploymentDep) -> TaskUiOut:
+def task_ui(task_id: TaskId, user: CurrentUser, dep: DeploymentDep) -> TaskUiOut:
     """The task's worker UI: the job's Liquid template rendered with the task's input."""
     task, job, line = dispatch.task_context(dep, user, task_id)
     kind = task_type(job.task_type)
@@ -116,18 +119,18 @@ def task_ui(task_id: int, user: CurrentUser, dep: DeploymentDep) -> TaskUiOut:
 
 
 @router.post("/tasks/{task_id}/answer", status_code=204)
-async def answer(task_id: int, body: AnswerIn, user: CurrentUser, dep: DeploymentDep) -> None:
+async def answer(task_id: TaskId, body: AnswerIn, user: CurrentUser, dep: DeploymentDep) -> None:
     """Stores my answer; 204 only after it is committed. 410 when the lease ended first."""
     await _run(dep, dispatch.submit_answer, dep, user, task_id, body.answer)
 
 
 @router.post("/tasks/{task_id}/decline", status_code=204)
-def decline(task_id: int, user: CurrentUser, dep: DeploymentDep) -> None:
+def decline(task_id: TaskId, user: CurrentUser, dep: DeploymentDep) -> None:
     """Something is wrong with this object; I will not be given it again."""
     dispatch.decline(dep, user, task_id)
 
 
 @router.post("/tasks/{task_id}/release", status_code=204)
-def release(task_id: int, user: CurrentUser, dep: DeploymentDep) -> None:
+def release(task_id: TaskId, user: CurrentUser, dep: DeploymentDep) -> None:
     """I give the task back for someone else."""
     dispatch.release(dep, user, task_id)
