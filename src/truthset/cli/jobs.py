@@ -200,6 +200,25 @@ AllowOriginOpt = Annotated[
         help="An origin the template may load scripts, styles and media from (repeatable).",
     ),
 ]
+StreamingOpt = Annotated[
+    bool,
+    typer.Option(
+        "--streaming",
+        help="A streaming job: open-ended, objects added while it runs (truthset job add, "
+        "REST, an SNS topic); --manifest is then optional.",
+    ),
+]
+InputTopicOpt = Annotated[
+    str | None,
+    typer.Option(help="Streaming: SNS topic ARN whose messages (and S3 events) become objects."),
+]
+OutputTopicOpt = Annotated[
+    str | None, typer.Option(help="Streaming: SNS topic ARN each labeled object's line goes to.")
+]
+WebhookOpt = Annotated[
+    str | None,
+    typer.Option(help="Streaming: URL each labeled object's line is POSTed to (HMAC-signed)."),
+]
 GoldRatioOpt = Annotated[
     float | None,
     typer.Option(help="Share of each worker's tasks that are gold questions (default 0.1)."),
@@ -210,9 +229,11 @@ GoldRatioOpt = Annotated[
 def job_create(
     ctx: typer.Context,
     name: str,
-    manifest_path: ManifestOpt,
     output: OutputOpt,
     team: TeamOpt,
+    manifest_path: Annotated[
+        str, typer.Option("--manifest", help="Input manifest (path or s3://).")
+    ] = "",
     task_type: TaskTypeOpt = "image-classification",
     labels: LabelsOpt = None,
     label_config: LabelConfigOpt = None,
@@ -233,8 +254,12 @@ def job_create(
     pre_hook: PreHookOpt = None,
     post_hook: PostHookOpt = None,
     allow_origin: AllowOriginOpt = None,
+    streaming: StreamingOpt = False,
+    input_topic: InputTopicOpt = None,
+    output_topic: OutputTopicOpt = None,
+    webhook: WebhookOpt = None,
 ) -> None:
-    """Create a labeling job from a manifest and start it."""
+    """Create a labeling job from a manifest and start it (--streaming: open-ended)."""
     if instructions is not None and not instructions.is_file():
         raise Invalid(f"{instructions}: no such file")
     dep = deployment(ctx)
@@ -243,9 +268,10 @@ def job_create(
         audit_label_attribute_name, auto_label, auto_label_target, initial_model_job, gold_ratio
     )
     options.update(custom_job_options(dep, pre_hook, post_hook, allow_origin))
+    options.update(_streaming(streaming, input_topic, output_topic, webhook))
     request = jobs.JobRequest(
         name=name,
-        manifest=_storage_path(manifest_path),
+        manifest=_storage_path(manifest_path) if manifest_path else "",
         output=_storage_path(output),
         task_type=task_type,
         team=team,
@@ -267,6 +293,23 @@ def job_create(
     out.print(
         f"job {created.name} created with {created.object_count} objects; status {created.status}"
     )
+
+
+def _streaming(
+    streaming: bool, input_topic: str | None, output_topic: str | None, webhook: str | None
+) -> dict[str, object]:
+    settings = {
+        key: value
+        for key, value in (
+            ("input_topic", input_topic),
+            ("output_topic", output_topic),
+            ("webhook", webhook),
+        )
+        if value
+    }
+    if settings and not streaming:
+        raise Invalid("--input-topic, --output-topic and --webhook are for --streaming jobs")
+    return {"streaming": settings or True} if streaming else {}
 
 
 @job_app.command("list")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from truthset.cli import hooks, jobs, people, server, templates
+from truthset.cli import hooks, jobs, people, server, streams, templates
 from truthset.cli.consolidate import consolidate
 from truthset.cli.context import ErrorsAsExitCodes
 
@@ -38,6 +38,7 @@ server.register(app)
 app.command("consolidate")(consolidate)
 people.register(app)
 jobs.register(app)
+streams.register()
 templates.register(app)
 hooks.register(app)
 
