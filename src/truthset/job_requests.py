@@ -173,7 +173,7 @@ def _check_options(dep: Deployment, kind: TaskType, options: dict[str, Any]) -> 
             raise Invalid(f"{key} must be a whole number between 1 and {high}, got {value!r}")
     _check_auto_label(dep, kind, options.get("auto_label"))
     check_streaming(options.get("streaming"))
-    if options.get("streaming") and options.get("auto_label"):
+    if options.get("streaming") and auto_label_options(options) is not None:
         # Ground Truth: "automated data labeling is not supported for streaming jobs".
         raise Invalid("automated labeling is not available for streaming jobs")
 
