@@ -173,6 +173,11 @@ class Settings(BaseSettings):
         description="Seconds between reads of a streaming job's SQS queue, and between retries "
         "of output lines its topic or webhook did not take.",
     )
+    stream_visibility_seconds: int = Field(
+        30,
+        description="Seconds an SQS message being stored stays hidden from other readers; a "
+        "message whose reader died before storing it comes back after this.",
+    )
     fast_password_hashing: bool = Field(
         False,
         description="Cheapest argon2 parameters, for test suites only; refused in production.",

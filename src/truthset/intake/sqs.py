@@ -14,9 +14,8 @@ from truthset.intake.objects import Arrival, line_checker, store
 from truthset.intake.queues import client
 
 log = logging.getLogger(__name__)
-RECEIVE_BATCHES = 20  # at most 200 messages per pass, so one busy job cannot hold the runner
-# A message being stored is hidden this long; if the runner dies first it comes back.
-VISIBILITY_SECONDS = 120
+RECEIVE_BATCHES = 50  # at most 500 messages per pass, so one busy job cannot hold the runner
+ROUND = 10  # receives whose objects are stored in one transaction
 
 
 def arrivals_of(body: str, message_id: str) -> list[Arrival]:
@@ -62,31 +61,42 @@ def _s3_records(records: list[Any]) -> list[Arrival]:
 
 
 def poll(dep: Deployment, job: Any, queue_url: str, region: str) -> tuple[int, bool]:
-    """Moves messages from the queue into the job. A message is deleted only after its objects
-    are committed. Returns the objects added and whether the queue looked empty."""
+    """Moves messages from the queue into the job, up to RECEIVE_BATCHES receives per pass.
+    Each round's objects are stored in one transaction, and its messages deleted only after
+    that commit. Returns the objects added and whether the queue looked empty."""
     sqs = client("sqs", region)
     check = line_checker(dep, job)
     added = 0
-    for _ in range(RECEIVE_BATCHES):
-        messages = sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=0,
-            VisibilityTimeout=VISIBILITY_SECONDS,
-        ).get("Messages", [])
-        if not messages:
-            return added, True
+    for _ in range(RECEIVE_BATCHES // ROUND):
+        messages: list[dict[str, Any]] = []
+        empty = False
+        for _ in range(ROUND):
+            got = sqs.receive_message(
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=0,
+                # Hidden while being stored; if this runner dies first the message comes back.
+                VisibilityTimeout=dep.settings.stream_visibility_seconds,
+            ).get("Messages", [])
+            messages += got
+            if not got:
+                empty = True
+                break
         arrivals: list[Arrival] = []
         for message in messages:
             arrivals += _checked(job, message, check)
         if arrivals:
             added += store(dep, job, arrivals).added
-        sqs.delete_message_batch(
-            QueueUrl=queue_url,
-            Entries=[
-                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)
-            ],
-        )
+        for start in range(0, len(messages), 10):
+            chunk = messages[start : start + 10]
+            sqs.delete_message_batch(
+                QueueUrl=queue_url,
+                Entries=[
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(chunk)
+                ],
+            )
+        if empty:
+            return added, True
     return added, False
 
 
