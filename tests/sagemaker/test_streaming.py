@@ -186,3 +186,59 @@ def test_a_streaming_job_may_start_without_a_manifest(live: Live, aws: str) -> N
     described = wait_for(live, request["LabelingJobName"], "InProgress")
     assert described["LabelCounters"]["Unlabeled"] == 0
     assert described["InputConfig"]["DataSource"] == {"SnsDataSource": {"SnsTopicArn": topic_in}}
+
+
+AL_SPEC = (
+    "arn:aws:sagemaker:us-east-1:027400017018:labeling-job-algorithm-specification/"
+    "image-classification"
+)
+
+
+def _chained_request(
+    live: Live, team_name: str, earlier: dict[str, Any], attribute: str
+) -> dict[str, Any]:
+    request = job_request(live, team_name)
+    manifest = earlier["LabelingJobOutput"]["OutputDatasetS3Uri"]
+    request["InputConfig"]["DataSource"] = {"S3DataSource": {"ManifestS3Uri": manifest}}
+    request["LabelAttributeName"] = attribute
+    return request
+
+
+def test_a_job_over_an_output_manifest_sends_only_unlabeled_objects(live: Live) -> None:
+    sm = live.client()
+    team_name = team(live)
+    [worker] = _workers(live, team_name, 1)
+    first = job_request(live, team_name, objects=3)
+    sm.create_labeling_job(**first)
+    wait_for(live, first["LabelingJobName"], "InProgress")
+    _label_what_is_there_once(live, first["LabelingJobName"], worker)
+    sm.stop_labeling_job(LabelingJobName=first["LabelingJobName"])
+    ended = wait_for(live, first["LabelingJobName"], "Stopped")
+
+    same = _chained_request(live, team_name, ended, "label")
+    sm.create_labeling_job(**same)
+    described = wait_for(live, same["LabelingJobName"], "InProgress")
+    assert described["LabelCounters"]["Unlabeled"] == 2
+    other = _chained_request(live, team_name, ended, "second-opinion")
+    sm.create_labeling_job(**other)
+    assert wait_for(live, other["LabelingJobName"], "InProgress")["LabelCounters"]["Unlabeled"] == 3
+
+    # Automated labeling over the output of an automated-labeling job warm-starts from it.
+    learner = job_request(live, team_name, objects=3)
+    learner["LabelingJobAlgorithmsConfig"] = {"LabelingJobAlgorithmSpecificationArn": AL_SPEC}
+    sm.create_labeling_job(**learner)
+    wait_for(live, learner["LabelingJobName"], "InProgress")
+    sm.stop_labeling_job(LabelingJobName=learner["LabelingJobName"])
+    learned = wait_for(live, learner["LabelingJobName"], "Stopped")
+    again = _chained_request(live, team_name, learned, "label")
+    again["LabelingJobAlgorithmsConfig"] = {"LabelingJobAlgorithmSpecificationArn": AL_SPEC}
+    sm.create_labeling_job(**again)
+    options = jobs.describe_job(live.dep, again["LabelingJobName"]).options
+    assert options["auto_label"]["initial_model_job"] == learner["LabelingJobName"]
+
+
+def _label_what_is_there_once(live: Live, name: str, worker: UserInfo) -> None:
+    task = _eventually(lambda: dispatch.next_task(live.dep, worker, name), "a task")
+    dispatch.submit_answer(
+        live.dep, worker, task.task_id, {"crowd-image-classifier": {"label": "cat"}}
+    )
