@@ -24,7 +24,7 @@ def client(service: str, region: str) -> Any:
 
 
 def queue_name(job_name: str) -> str:
-    # https://docs.aws.amazon.com/sagemaker/latest/dg/sms-streaming-how-it-works.html:
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/sms-streaming-labeling-job.html:
     # "GroundTruth-<labeling job name>", in lower case.
     return f"GroundTruth-{job_name.lower()}"
 

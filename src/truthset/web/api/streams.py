@@ -22,8 +22,8 @@ async def add_objects(
     """Adds objects to a running streaming job. The body is JSON Lines, one manifest line per
     object, each checked as job creation checks a manifest line: one bad line refuses the
     whole request (400 listing the bad lines) and stores nothing. 200 only after the objects
-    are committed. A line may carry its own de-duplication id (`dataset-objectid-attribute-
-    name`); lines whose id the job has seen are counted in `duplicates` and not stored. 409
+    are committed. A line may carry its own de-duplication id (see docs/streaming.md); lines
+    whose id the job has seen are counted in `duplicates` and not stored. 409
     when the job is not a streaming job or has ended; 409 not_ready while it is Initializing."""
     data = await request.body()
     if len(data) > MAX_BODY_BYTES:
