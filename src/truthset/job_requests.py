@@ -16,6 +16,7 @@ from truthset.deployment import Deployment
 from truthset.dicom.pixels import check_keywords
 from truthset.errors import Invalid
 from truthset.hooks.targets import check_hook
+from truthset.intake.options import check_streaming
 from truthset.labels import check_labels, label_names, parse_label_config
 from truthset.names import check_label_attribute_name, check_name
 from truthset.tasktypes.base import JobSpec, TaskType, label_config_json
@@ -175,6 +176,10 @@ def _check_options(dep: Deployment, kind: TaskType, options: dict[str, Any]) -> 
             raise Invalid(f"{key} must be a whole number between 1 and {high}, got {value!r}")
     _check_webhook(options.get("webhook_url"))
     _check_auto_label(dep, kind, options.get("auto_label"))
+    check_streaming(options.get("streaming"))
+    if options.get("streaming") and auto_label_options(options) is not None:
+        # Ground Truth: "automated data labeling is not supported for streaming jobs".
+        raise Invalid("automated labeling is not available for streaming jobs")
 
 
 def _check_webhook(url: Any) -> None:
@@ -264,6 +269,7 @@ OPTIONS = (
     "allowed_origins",
     "webhook_url",
     "show_dicom_tags",
+    "streaming",
 )
 CUSTOM_OPTIONS = ("pre_hook", "post_hook")
 # A CSP host source: scheme, host (optionally *.domain) and port; nothing that could end the

@@ -27,6 +27,8 @@ from truthset.background import leases
 from truthset.db.tables import DataObject, Job, Team
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, NotFound
+from truthset.intake import queues
+from truthset.intake.options import streaming_options
 from truthset.job_requests import JobRequest as JobRequest
 from truthset.job_requests import adaptive_options as adaptive_options
 from truthset.job_requests import auto_label_options, build_spec
@@ -135,16 +137,14 @@ def create_job(
             raise Invalid(f"no work team named {request.team!r}")
         if conn.scalar(select(Job.id).where(Job.name_key == request.name.lower())) is not None:
             raise Conflict(f"a labeling job named {request.name!r} already exists")
-    report = manifests.validate(
-        dep.storage,
-        request.manifest,
-        getattr(kind, "input_keys", (kind.input_key,)),
-        progress=(lambda n: progress("checking", n)) if progress else None,
-        check_object=_gold_checker(kind, spec),
-    )
-    report.raise_if_bad(request.manifest)
+    stream = streaming_options(spec.options)
+    count = _check_manifest(dep, request, kind, spec, stream is not None, progress)
+    if stream is not None and stream.get("input_topic"):
+        # Ground Truth makes the queue when the job is created (section 9.2).
+        stream["queue_url"] = queues.ensure_queue(request.name, stream["input_topic"])
+    _warm_start_from_chain(dep, request, spec)
     owner = leases.new_owner("import") if import_now else None
-    job_id = _insert_job(dep, request, kind, spec, int(team_id), report.objects, owner)
+    job_id = _insert_job(dep, request, kind, spec, int(team_id), count, owner)
     write_tool_files(dep, request.output, spec, kind, request.ui_template, request.template_assets)
     if owner is not None:
         try:
@@ -155,7 +155,52 @@ def create_job(
     return describe_job(dep, request.name)
 
 
-def _gold_checker(kind: TaskType, spec: JobSpec) -> Callable[[dict[str, Any]], None]:
+def _check_manifest(
+    dep: Deployment,
+    request: JobRequest,
+    kind: TaskType,
+    spec: JobSpec,
+    streaming: bool,
+    progress: Callable[[str, int], None] | None,
+) -> int:
+    """Checks the whole manifest; returns its object count. A streaming job may start empty."""
+    if not request.manifest:
+        if not streaming:
+            raise Invalid("give the input manifest (only a streaming job may start without one)")
+        return 0
+    report = manifests.validate(
+        dep.storage,
+        request.manifest,
+        getattr(kind, "input_keys", (kind.input_key,)),
+        progress=(lambda n: progress("checking", n)) if progress else None,
+        check_object=object_checker(kind, spec),
+    )
+    if streaming and report.objects == 0 and not report.problem_count:
+        return 0
+    report.raise_if_bad(request.manifest)
+    return report.objects
+
+
+def _warm_start_from_chain(dep: Deployment, request: JobRequest, spec: JobSpec) -> None:
+    """Section 9.3: a job over an earlier job's output manifest that keeps its label attribute
+    name warm-starts automated labeling from that job's model."""
+    auto = spec.options.get("auto_label")
+    if not isinstance(auto, dict) or "initial_model_job" in auto or not request.manifest:
+        return
+    with dep.db.read() as conn:
+        rows = conn.execute(
+            select(Job.name, Job.output_uri, Job.options).where(
+                Job.label_attribute_name == spec.label_attribute_name
+            )
+        ).all()
+    for name, output_uri, options in rows:
+        chained = join(output_uri, name, "manifests/output/output.manifest") == request.manifest
+        if chained and "auto_label" in json.loads(options):
+            auto["initial_model_job"] = name
+            return
+
+
+def object_checker(kind: TaskType, spec: JobSpec) -> Callable[[dict[str, Any]], None]:
     """Checks a line's gold answer, if it has one, against the task type's rules, and the line
     itself when the task type has rules for it (an audit job's earlier label)."""
     check: Callable[[JobSpec, Any], None] | None = getattr(kind, "check_gold", None)
@@ -250,37 +295,46 @@ def import_objects(
         job = conn.execute(select(Job.__table__).where(Job.id == job_id)).one()
     kind = task_type(job.task_type)
     options = json.loads(job.options)
-    auto_label = auto_label_options(options) is not None
-    # A custom job's pre-annotation hook runs on every object (gold ones too) before dispatch.
-    pre_hook = options.get("pre_hook") is not None
+    stream = streaming_options(options) or {}
+    publishes = bool(stream.get("output_topic") or stream.get("webhook"))
     with dep.db.write() as conn:
         conn.execute(delete(DataObject).where(DataObject.job_id == job_id))
     batch: list[dict[str, Any]] = []
-    imported = gold_count = 0
+    imported = gold_count = carried = 0
     # Media URIs were checked when the job was created; every read checks them again anyway.
-    for object_id, text, parsed, problem in manifests.iter_objects(
-        dep.storage,
-        job.manifest_uri,
-        getattr(kind, "input_keys", (kind.input_key,)),
-        check_uris=False,
-    ):
+    lines = (
+        manifests.iter_objects(
+            dep.storage,
+            job.manifest_uri,
+            getattr(kind, "input_keys", (kind.input_key,)),
+            check_uris=False,
+        )
+        if job.manifest_uri
+        else iter(())  # a streaming job that starts empty
+    )
+    first_state = _first_state(options)
+    for object_id, text, parsed, problem in lines:
         if parsed is None:
             # The manifest changed after it was checked: fail rather than label a different file.
             _fail_job(dep, job_id, f"manifest changed while importing: {problem}")
             return
         gold = parsed.get(manifests.GOLD_KEY)
-        # With automated labeling objects wait ("held") until the loop hands them to humans.
-        first_state = "held" if auto_label else "queued"
+        # Section 9.3 (chaining): a line that already has this job's label keeps it and is not
+        # sent to workers; it is in the output as it came.
+        has_label = job.label_attribute_name in parsed and gold is None
+        state = "carried" if has_label else first_state if gold is None else "gold"
         batch.append(
             {
                 "job_id": job_id,
                 "object_id": object_id,
                 "line": text,
-                "state": "prehook" if pre_hook else first_state if gold is None else "gold",
+                "state": state,
                 "gold": None if gold is None else json.dumps(gold),
+                "published": False if publishes and state == first_state else None,
             }
         )
         gold_count += gold is not None
+        carried += has_label
         if len(batch) >= IMPORT_BATCH:
             imported += _store_batch(dep, batch)
             leases.acquire(dep, job_id, owner)
@@ -296,13 +350,23 @@ def import_objects(
             update(Job)
             .where(Job.id == job_id, Job.status == "Initializing")
             .values(
-                status="InProgress", object_count=imported - gold_count, updated_at=dep.clock.now()
+                status="InProgress",
+                object_count=imported - gold_count - carried,
+                updated_at=dep.clock.now(),
             )
         )
         if started.rowcount == 1:
             events.status_changed(conn, dep, job_id, "InProgress")
     if progress:
         progress("importing", imported)
+
+
+def _first_state(options: dict[str, Any]) -> str:
+    """Where an object starts: waiting for a custom job's pre-annotation hook, for the
+    automated-labeling model ("held"), or queued for workers."""
+    if options.get("pre_hook") is not None:
+        return "prehook"
+    return "held" if auto_label_options(options) is not None else "queued"
 
 
 def _store_batch(dep: Deployment, batch: list[dict[str, Any]]) -> int:

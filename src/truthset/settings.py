@@ -185,6 +185,21 @@ class Settings(BaseSettings):
     output_interval: float = Field(
         5.0, description="Minimum seconds between rewrites of a running job's output manifest."
     )
+    stream_idle_seconds: int = Field(
+        864_000,
+        description="A streaming job stops on its own after this many seconds with no new "
+        "object and nothing left to label (Ground Truth: 10 days).",
+    )
+    stream_poll_interval: float = Field(
+        1.0,
+        description="Seconds between reads of a streaming job's SQS queue, and between retries "
+        "of output lines its topic or webhook did not take.",
+    )
+    stream_visibility_seconds: int = Field(
+        30,
+        description="Seconds an SQS message being stored stays hidden from other readers; a "
+        "message whose reader died before storing it comes back after this.",
+    )
     fast_password_hashing: bool = Field(
         False,
         description="Cheapest argon2 parameters, for test suites only; refused in production.",

@@ -23,6 +23,14 @@ def setter(path: str, value: Any) -> Mutation:
     return mutate
 
 
+def both(first: Mutation, second: Mutation) -> Mutation:
+    def mutate(request: dict[str, Any]) -> None:
+        first(request)
+        second(request)
+
+    return mutate
+
+
 def human(field: str, value: Any) -> Mutation:
     return setter(f"HumanTaskConfig.{field}", value)
 
@@ -55,9 +63,9 @@ BAD_JOBS: list[tuple[str, Mutation, str]] = [
     ("manifest https", setter(MANIFEST, "https://bkt.s3.amazonaws.com/in.manifest"), "ManifestS3Uri: https://bkt.s3.amazonaws.com/in.manifest is not an s3:// URI"),
     ("manifest too long", setter(MANIFEST, "s3://b/" + "k" * 1024), f"{MANIFEST} must be at most 1024"),
     ("classifier enum", setter("InputConfig.DataAttributes", {"ContentClassifiers": ["FreeOfCats"]}), "InputConfig.DataAttributes.ContentClassifiers[0] must be one of FreeOfPersonallyIdentifiableInformation, FreeOfAdultContent"),
-    ("streaming", setter("InputConfig.DataSource", {"SnsDataSource": {"SnsTopicArn": "arn:aws:sns:us-east-1:111122223333:in"}}), "InputConfig.DataSource.SnsDataSource: streaming labeling jobs are not supported"),
+    ("streaming with automated labeling", both(setter("InputConfig.DataSource", {"SnsDataSource": {"SnsTopicArn": "arn:aws:sns:us-east-1:111122223333:in"}}), setter("LabelingJobAlgorithmsConfig", {"LabelingJobAlgorithmSpecificationArn": AL_ARN})), "automated labeling is not available for streaming jobs"),
     ("sns topic pattern", setter("OutputConfig.SnsTopicArn", "topic"), "OutputConfig.SnsTopicArn 'topic' must match"),
-    ("sns output", setter("OutputConfig.SnsTopicArn", "arn:aws:sns:us-east-1:111122223333:out"), "OutputConfig.SnsTopicArn: publishing labels to SNS is not supported"),
+    ("sns output", setter("OutputConfig.SnsTopicArn", "arn:aws:sns:us-east-1:111122223333:out"), "OutputConfig.SnsTopicArn: output topics are for streaming jobs (SnsDataSource)"),
     ("output pattern", setter("OutputConfig.S3OutputPath", "output/"), "OutputConfig.S3OutputPath 'output/' must match"),
     ("kms pattern", setter("OutputConfig.KmsKeyId", "my key!"), "OutputConfig.KmsKeyId 'my key!' must match"),
     ("role pattern", setter("RoleArn", "arn:aws:iam::123:role/GtRoleXYZ"), "RoleArn 'arn:aws:iam::123:role/GtRoleXYZ' must match"),

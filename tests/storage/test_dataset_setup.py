@@ -38,7 +38,7 @@ def test_preview_then_manifest_from_an_s3_prefix(
 
 
 def test_nothing_to_label_is_said_before_any_job(store: S3Storage, bucket: str) -> None:
-    with pytest.raises(Invalid, match=r"no \.jpg, \.jpeg or \.png files found"):
+    with pytest.raises(Invalid, match=r"no \.jpg, \.jpeg, \.png or \.dcm files found"):
         manifests.preview_manifest(store, f"s3://{bucket}/empty/")
 
 

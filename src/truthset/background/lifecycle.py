@@ -17,6 +17,7 @@ from truthset.db.tables import DataObject, Job, Task, TeamMember, User
 from truthset.deployment import Deployment
 from truthset.dispatch import close_object, expire_leases
 from truthset.errors import StorageError
+from truthset.intake import runner as intake
 from truthset.jobs import UNFINISHED, counters, has_objects_in, import_objects
 from truthset.notifications import events
 from truthset.review import progress as review_progress
@@ -50,6 +51,8 @@ def needs_work(dep: Deployment, job_id: int, now: datetime) -> bool:
     with dep.db.read() as conn:
         if job.status != "InProgress" or job.label_version > job.written_version:
             return True
+        if intake.is_streaming(job):
+            return True  # its queue and output lines are checked on every pass (throttled)
         cutoff = now - timedelta(seconds=job.task_availability)
         objects = DataObject.job_id == job_id
         checks = [
@@ -114,12 +117,15 @@ def step_job(dep: Deployment, job_id: int, owner: str, schedule: OutputSchedule)
         model_workers.step(dep, job)
         autolabeling.step(dep, job)
         _apply_stopping_conditions(dep, job)
+    intake.step(dep, job)
     _finish_or_write(dep, job_id, schedule, job.status)
 
 
 def _apply_stopping_conditions(dep: Deployment, job: Any) -> None:
     """Ground Truth's StoppingConditions: stop once enough objects are labeled."""
     options = json.loads(job.options)
+    if intake.is_streaming(job):
+        return  # Ground Truth ignores StoppingConditions for streaming jobs
     max_human = options.get("max_human_labeled")
     max_percent = options.get("max_percent_labeled")
     if max_human is None and max_percent is None:
@@ -210,7 +216,9 @@ def _finish_or_write(
         job = conn.execute(select(Job.__table__).where(Job.id == job_id)).one()
         left = conn.scalar(select(has_objects_in(job_id, UNFINISHED)))
     now = dep.clock.now()
+    # A streaming job never runs out of objects: it ends when stopped (or idle, intake.runner).
     completed = started_as == job.status == "InProgress" and not left
+    completed = completed and not intake.is_streaming(job)
     ending = completed or started_as == job.status == "Stopping"
     due = schedule.due(job_id, now, dep.settings.output_interval)
     if ending or (job.label_version > job.written_version and due):

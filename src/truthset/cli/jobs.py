@@ -224,6 +224,25 @@ ShowDicomTagsOpt = Annotated[
         "ViewPosition,ImageLaterality); no tag is shown otherwise."
     ),
 ]
+StreamingOpt = Annotated[
+    bool,
+    typer.Option(
+        "--streaming",
+        help="A streaming job: open-ended, objects added while it runs (truthset job add, "
+        "REST, an SNS topic); --manifest is then optional.",
+    ),
+]
+InputTopicOpt = Annotated[
+    str | None,
+    typer.Option(help="Streaming: SNS topic ARN whose messages (and S3 events) become objects."),
+]
+OutputTopicOpt = Annotated[
+    str | None, typer.Option(help="Streaming: SNS topic ARN each labeled object's line goes to.")
+]
+WebhookOpt = Annotated[
+    str | None,
+    typer.Option(help="Streaming: URL each labeled object's line is POSTed to (HMAC-signed)."),
+]
 GoldRatioOpt = Annotated[
     float | None,
     typer.Option(help="Share of each worker's tasks that are gold questions (default 0.1)."),
@@ -234,9 +253,11 @@ GoldRatioOpt = Annotated[
 def job_create(
     ctx: typer.Context,
     name: str,
-    manifest_path: ManifestOpt,
     output: OutputOpt,
     team: TeamOpt,
+    manifest_path: Annotated[
+        str, typer.Option("--manifest", help="Input manifest (path or s3://).")
+    ] = "",
     task_type: TaskTypeOpt = "image-classification",
     labels: LabelsOpt = None,
     label_config: LabelConfigOpt = None,
@@ -260,9 +281,13 @@ def job_create(
     post_hook: PostHookOpt = None,
     allow_origin: AllowOriginOpt = None,
     show_dicom_tags: ShowDicomTagsOpt = None,
+    streaming: StreamingOpt = False,
+    input_topic: InputTopicOpt = None,
+    output_topic: OutputTopicOpt = None,
+    webhook: WebhookOpt = None,
 ) -> None:
-    """Create a labeling job from a manifest and start it. With --url the manifest, output
-    and label config paths are the server's (or s3:// URIs)."""
+    """Create a labeling job from a manifest and start it (--streaming: open-ended). With
+    --url the manifest, output and label config paths are the server's (or s3:// URIs)."""
     if instructions is not None and not instructions.is_file():
         raise Invalid(f"{instructions}: no such file")
     options = jobs.job_options(
@@ -271,6 +296,7 @@ def job_create(
     options.update(jobs.adaptive_options(min_workers_per_object, target_confidence))
     if show_dicom_tags:
         options["show_dicom_tags"] = [t.strip() for t in show_dicom_tags.split(",") if t.strip()]
+    options.update(_streaming(streaming, input_topic, output_topic, webhook))
     fields: dict[str, Any] = {
         "name": name,
         "task_type": task_type,
@@ -300,6 +326,7 @@ def job_create(
     fields["options"] = options | custom_job_options(dep, pre_hook, post_hook, allow_origin)
     # Local paths may be relative; storage wants absolute ones.
     resolved: dict[str, Any] = {k: _storage_path(v) if v else None for k, v in paths.items()}
+    resolved["manifest"] = resolved["manifest"] or ""  # a streaming job may start empty
     request = jobs.JobRequest(
         **fields,
         **resolved,
@@ -310,6 +337,23 @@ def job_create(
     out.print(
         f"job {created.name} created with {created.object_count} objects; status {created.status}"
     )
+
+
+def _streaming(
+    streaming: bool, input_topic: str | None, output_topic: str | None, webhook: str | None
+) -> dict[str, object]:
+    settings = {
+        key: value
+        for key, value in (
+            ("input_topic", input_topic),
+            ("output_topic", output_topic),
+            ("webhook", webhook),
+        )
+        if value
+    }
+    if settings and not streaming:
+        raise Invalid("--input-topic, --output-topic and --webhook are for --streaming jobs")
+    return {"streaming": settings or True} if streaming else {}
 
 
 @job_app.command("list")

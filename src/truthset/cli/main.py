@@ -17,6 +17,7 @@ from truthset.cli import (
     remote,
     review,
     server,
+    streams,
     templates,
 )
 from truthset.cli.consolidate import consolidate
@@ -59,6 +60,7 @@ app.command("login")(remote.login)
 app.command("consolidate")(consolidate)
 people.register(app)
 jobs.register(app)
+streams.register()
 templates.register(app)
 hooks.register(app)
 backups.register(app)

@@ -209,6 +209,8 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Streaming jobs: when an object last arrived (the idle stop counts from here).
+    last_input_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (Index("ix_jobs_status", "status"),)
 
 
@@ -247,8 +249,14 @@ class DataObject(Base):
     # Reads of the object's media that failed other than as missing (denied, unreachable, not
     # a file, outside the roots); at TRUTHSET_MEDIA_READ_ATTEMPTS the object fails.
     media_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Streaming jobs: a hash of the object's de-duplication id (one object per id), and whether
+    # its output line went to the output topic and webhook (None: the job publishes nothing).
+    dedup_key: Mapped[str | None] = mapped_column(String(64))
+    published: Mapped[bool | None] = mapped_column(Boolean)
     __table_args__ = (
         Index("ix_data_objects_job_state", "job_id", "state", "priority", "object_id"),
+        Index("ix_data_objects_job_dedup", "job_id", "dedup_key", unique=True),
+        Index("ix_data_objects_job_published", "job_id", "published"),
     )
 
 

@@ -9,11 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from truthset import audit, jobs, manifests, planning, progress, quality, workforce
+from truthset import audit, chaining, jobs, manifests, planning, progress, quality, workforce
 from truthset.background import autolabeling
 from truthset.errors import Invalid, NotFound, TruthsetError
 from truthset.exports import FORMATS, runs
 from truthset.hooks.failures import failed_objects
+from truthset.intake.options import streaming_options
 from truthset.labels import labels_from_list
 from truthset.operations.activity import job_activity
 from truthset.tasktypes.registry import TASK_TYPES
@@ -145,6 +146,7 @@ def _input_manifest(dep: DeploymentDep, values: dict[str, str]) -> str:
 async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
     form = await request.form()
     values = {key: str(form.get(key, "")).strip() for key in JOB_FIELDS}
+    values["streaming"] = "on" if form.get("streaming") == "on" else ""
     try:
         request_ = jobs.JobRequest(
             name=values["name"],
@@ -173,7 +175,8 @@ async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> 
             | jobs.adaptive_options(
                 _int_or_none(values["min_workers_per_object"]),
                 float(values["target_confidence"]) if values["target_confidence"] else None,
-            ),
+            )
+            | ({"streaming": True} if form.get("streaming") == "on" else {}),
         )
         job = jobs.create_job(dep, request_, import_now=False)
     except ValueError:
@@ -185,6 +188,17 @@ async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> 
 
 @router.get("/jobs/{name}")
 def job_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
+    return _job_page(request, admin, dep, name)
+
+
+def _job_page(
+    request: Request,
+    admin: AdminUser,
+    dep: DeploymentDep,
+    name: str,
+    error: str = "",
+    status: int = 200,
+) -> Response:
     job = jobs.describe_job(dep, name)
     context = {
         "job": job,
@@ -195,14 +209,42 @@ def job_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep
         "export_formats": [f for f in FORMATS.values() if job.task_type in f.task_types],
         "exports": runs.list_exports(dep, name),
         "estimate": planning.live_estimate(dep, name) if job.status == "InProgress" else None,
+        "action_error": error,
+        "streaming": streaming_options(job.options) is not None,
     }
-    return render(request, "console/job.html", context, user=admin)
+    return render(request, "console/job.html", context, status=status, user=admin)
 
 
 @router.post("/jobs/{name}/stop", dependencies=[CsrfChecked])
 def stop_job(name: str, admin: AdminUser, dep: DeploymentDep) -> Response:
     jobs.stop_job(dep, name)
     return RedirectResponse(f"/console/jobs/{name}", status_code=303)
+
+
+@router.post("/jobs/{name}/chain", dependencies=[CsrfChecked])
+async def chain_job(name: str, request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
+    """The Chain action: a new job over this one's output manifest (section 9.3)."""
+    return await _job_from_job(name, "chain", request, admin, dep)
+
+
+@router.post("/jobs/{name}/clone", dependencies=[CsrfChecked])
+async def clone_job(name: str, request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
+    """The Clone action: a new job with this one's configuration and input manifest."""
+    return await _job_from_job(name, "clone", request, admin, dep)
+
+
+async def _job_from_job(
+    name: str, action: str, request: Request, admin: AdminUser, dep: DeploymentDep
+) -> Response:
+    make = chaining.chain_job if action == "chain" else chaining.clone_job
+    form = await request.form()
+    new_name = str(form.get("new_name", "")).strip()
+    attribute = str(form.get("label_attribute_name", "")).strip() or None
+    try:
+        job = make(dep, name, new_name, chaining.Changes(label_attribute_name=attribute))
+    except TruthsetError as error:
+        return _job_page(request, admin, dep, name, f"{action}: {error.message}", 400)
+    return RedirectResponse(f"/console/jobs/{job.name}", status_code=303)
 
 
 @router.get("/jobs/{name}/output.manifest")

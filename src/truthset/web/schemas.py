@@ -114,7 +114,9 @@ class WorkerCreatedOut(BaseModel):
 
 class JobIn(BaseModel):
     name: str
-    manifest: str = Field(description="Input manifest: a local path or s3:// URI")
+    manifest: str = Field(
+        "", description="Input manifest: a local path or s3:// URI (optional for streaming jobs)"
+    )
     output: str = Field(description="Output folder: a local path or s3:// URI")
     task_type: str = "image-classification"
     team: str
@@ -132,6 +134,23 @@ class JobIn(BaseModel):
         None, description="Worker template (Liquid); custom jobs need one"
     )
     options: dict[str, Any] = Field(default_factory=dict)
+
+
+class JobFromJobIn(BaseModel):
+    """A chained or cloned job: its name and what it does differently from the old one."""
+
+    name: str
+    label_attribute_name: str | None = None
+    team: str | None = None
+    title: str | None = None
+    description: str | None = None
+    workers_per_object: int | None = None
+    max_concurrent_tasks: int | None = None
+
+
+class ObjectsAddedOut(BaseModel):
+    added: int = Field(description="Objects stored (committed) by this request")
+    duplicates: int = Field(description="Lines left out: the job has an object with their id")
 
 
 class LabelCountersOut(BaseModel):

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from truthset.web.api import admin, exports, review, session, worker
+from truthset.web.api import admin, exports, review, session, streams, worker
 from truthset.web.schemas import ErrorOut
 
 # Every operation may answer these (web/errors.py maps domain errors to them); documented so
@@ -29,5 +29,6 @@ router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 router.include_router(session.router)
 router.include_router(admin.router)
 router.include_router(review.router)
+router.include_router(streams.router)
 router.include_router(worker.router)
 router.include_router(exports.router)

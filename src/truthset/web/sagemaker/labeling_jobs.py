@@ -12,6 +12,7 @@ from truthset.background.autolabeling import final_model
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, NotFound, StorageError
 from truthset.hooks import targets
+from truthset.intake.options import streaming_options
 from truthset.job_requests import check_warm_start
 from truthset.jobs import JobInfo, JobRequest
 from truthset.names import check_label_attribute_name
@@ -61,15 +62,32 @@ def _s3_uri(value: str, field: str) -> str:
 
 def _refuse_unsupported(params: dict[str, Any]) -> None:
     source = params["InputConfig"]["DataSource"]
-    if "SnsDataSource" in source:
+    if "S3DataSource" not in source and "SnsDataSource" not in source:
         raise invalid(
-            "InputConfig.DataSource.SnsDataSource: streaming labeling jobs are not supported; "
-            "use S3DataSource with a manifest"
+            "InputConfig.DataSource: give S3DataSource.ManifestS3Uri, or SnsDataSource.SnsTopicArn "
+            "for a streaming job"
         )
-    if "S3DataSource" not in source:
-        raise invalid("InputConfig.DataSource: give S3DataSource.ManifestS3Uri")
-    if "SnsTopicArn" in params["OutputConfig"]:
-        raise invalid("OutputConfig.SnsTopicArn: publishing labels to SNS is not supported")
+    if "SnsTopicArn" in params["OutputConfig"] and "SnsDataSource" not in source:
+        raise invalid(
+            "OutputConfig.SnsTopicArn: output topics are for streaming jobs (SnsDataSource)"
+        )
+
+
+def _source(params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The starting manifest ("" for none) and the streaming option of an SnsDataSource job
+    (section 9.2: StoppingConditions are ignored and automated labeling is not offered)."""
+    source = params["InputConfig"]["DataSource"]
+    manifest = source.get("S3DataSource", {}).get("ManifestS3Uri", "")
+    if manifest:
+        manifest = _s3_uri(manifest, "InputConfig.DataSource.S3DataSource.ManifestS3Uri")
+    if "SnsDataSource" not in source:
+        return manifest, {**_stopping(params.get("StoppingConditions", {}))}
+    if not manifest and "S3DataSource" in source:
+        raise invalid("InputConfig.DataSource.S3DataSource.ManifestS3Uri: give the manifest")
+    stream = {"input_topic": source["SnsDataSource"]["SnsTopicArn"]}
+    if output := params["OutputConfig"].get("SnsTopicArn"):
+        stream["output_topic"] = output
+    return manifest, {"streaming": stream}
 
 
 _PRE = "HumanTaskConfig.PreHumanTaskLambdaArn"
@@ -208,12 +226,10 @@ def create_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, An
             "HumanTaskUiArn made by CreateHumanTaskUi)"
         )
     labels = params.get("LabelCategoryConfigS3Uri")
-    s3_source = params["InputConfig"]["DataSource"]["S3DataSource"]
+    manifest, source_options = _source(params)
     request = JobRequest(
         name=params["LabelingJobName"],
-        manifest=_s3_uri(
-            s3_source["ManifestS3Uri"], "InputConfig.DataSource.S3DataSource.ManifestS3Uri"
-        ),
+        manifest=manifest,
         output=_s3_uri(params["OutputConfig"]["S3OutputPath"], "OutputConfig.S3OutputPath"),
         task_type=kind.name,
         team=arns.workteam_name(human["WorkteamArn"], "HumanTaskConfig.WorkteamArn"),
@@ -230,6 +246,7 @@ def create_labeling_job(dep: Deployment, params: dict[str, Any]) -> dict[str, An
         options={
             **_stopping(params.get("StoppingConditions", {})),
             **_adaptive(params.get("Tags", [])),
+            **source_options,
             **_auto_label(dep, params, kind),
             **(_hooks(dep, human) if custom else {}),
         },
@@ -329,12 +346,30 @@ def _request_of(dep: Deployment, job: JobInfo) -> dict[str, Any]:
         return {**stored, "HumanTaskConfig": {**human, **stored["HumanTaskConfig"]}}
     return {
         "LabelAttributeName": job.label_attribute_name,
-        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": job.manifest_uri}}},
-        "OutputConfig": {"S3OutputPath": job.output_uri},
+        "InputConfig": {"DataSource": _data_source(job)},
+        "OutputConfig": _output_config(job),
         "RoleArn": f"arn:aws:iam::{dep.settings.sagemaker_account_id}:role/truthset",
         "LabelCategoryConfigS3Uri": join(job.output_folder, "annotation-tool/data.json"),
         "HumanTaskConfig": human,
     }
+
+
+def _data_source(job: JobInfo) -> dict[str, Any]:
+    stream = streaming_options(job.options) or {}
+    source: dict[str, Any] = {}
+    if job.manifest_uri:
+        source["S3DataSource"] = {"ManifestS3Uri": job.manifest_uri}
+    if stream.get("input_topic"):
+        source["SnsDataSource"] = {"SnsTopicArn": stream["input_topic"]}
+    return source
+
+
+def _output_config(job: JobInfo) -> dict[str, Any]:
+    stream = streaming_options(job.options) or {}
+    config = {"S3OutputPath": job.output_uri}
+    if stream.get("output_topic"):
+        config["SnsTopicArn"] = stream["output_topic"]
+    return config
 
 
 def _lambda_of(dep: Deployment, job: JobInfo, key: str, stage: str, kind: TaskType) -> str:
