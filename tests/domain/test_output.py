@@ -91,16 +91,16 @@ def test_worker_response_and_consolidation_files(dep: Deployment) -> None:
     assert "crowd-image-classifier" in (folder / "annotation-tool/template.liquid").read_text()
 
 
-def test_label_attribute_name_and_chained_manifest_overwrites_old_label(dep: Deployment) -> None:
+def test_a_chained_manifest_keeps_its_labels_and_labels_the_rest(dep: Deployment) -> None:
+    """Ground Truth's chaining (reference 9.3): with the same label attribute name, objects that
+    already carry it are not sent again; the others are labeled under that name."""
     (worker,) = make_team(dep, workers=1)
     root = dep.settings.data_dir.resolve()
     from tests.support.factories import write_images, write_manifest
 
-    (image,) = write_images(root / "imgs", 1)
-    manifest = write_manifest(
-        root / "chained.manifest",
-        [{"source-ref": str(image), "view": 3, "view-metadata": {"old": True}}],
-    )
+    labeled, fresh = write_images(root / "imgs", 2)
+    carried = {"source-ref": str(labeled), "view": 3, "view-metadata": {"old": True}}
+    manifest = write_manifest(root / "chained.manifest", [carried, {"source-ref": str(fresh)}])
     jobs.create_job(
         dep,
         jobs.JobRequest(
@@ -115,10 +115,12 @@ def test_label_attribute_name_and_chained_manifest_overwrites_old_label(dep: Dep
         ),
     )
     task = dispatch.next_task(dep, worker, "views")
-    assert task is not None
+    assert task is not None and task.object_id == 1
     dispatch.submit_answer(dep, worker, task.task_id, answer("Right-CC"))
+    assert dispatch.next_task(dep, worker, "views") is None
     job = jobs.describe_job(dep, "views")
     run_job(dep, job.id, "test")
-    line = json.loads(Path(job.output_manifest).read_text())
-    assert list(line) == ["source-ref", "view", "view-metadata"]
-    assert line["view"] == 0 and line["view-metadata"]["class-name"] == "Right-CC"
+    first, second = (json.loads(x) for x in Path(job.output_manifest).read_text().splitlines())
+    assert first == carried
+    assert list(second) == ["source-ref", "view", "view-metadata"]
+    assert second["view"] == 0 and second["view-metadata"]["class-name"] == "Right-CC"

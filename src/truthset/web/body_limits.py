@@ -26,6 +26,10 @@ from truthset.web.security import SESSION_COOKIE
 ANONYMOUS_PATHS = ("/api/v1/login", "/login", "/invite/", "/password/", "/oidc/")
 SAGEMAKER_PATHS = ("/", "/sagemaker", "/sagemaker/")
 _ANSWER = re.compile(r"/api/v1/worker/tasks/\d+/answer")
+# StartHumanLoop takes an InputContent of up to 3,145,728 characters (A2I's limit, which the
+# runtime then checks with A2I's own error); JSON escaping can make that twice as many bytes.
+HUMAN_LOOP_PATHS = ("/human-loops", "/sagemaker/human-loops", "/api/v1/flows/")
+HUMAN_LOOP_BODY = 8 * 1024 * 1024
 
 
 class _TooLarge(Exception):
@@ -37,6 +41,8 @@ def body_limit(settings: Settings, scope: Scope) -> int:
     path: str = scope["path"]
     if path in SAGEMAKER_PATHS:
         return settings.max_body  # signed with SigV4, checked after the body is read
+    if path.startswith(HUMAN_LOOP_PATHS):
+        return max(settings.max_body, HUMAN_LOOP_BODY)
     headers = dict(scope.get("headers", []))
     credentials = b"authorization" in headers or SESSION_COOKIE.encode() in headers.get(
         b"cookie", b""
