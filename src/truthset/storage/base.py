@@ -47,3 +47,19 @@ def join(base: str, *parts: str) -> str:
     for part in parts:
         out = f"{out}/{part.strip('/')}"
     return out
+
+
+def read_chunks(storage: Storage, uri: str, size: int = 1 << 20) -> Iterator[bytes]:
+    """Opens `uri` now (so a missing or refused file raises here, before any response starts)
+    and gives its bytes in chunks, closing it when the last is read or the reader stops."""
+    opened = storage.open_read(uri)
+    handle = opened.__enter__()
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            while chunk := handle.read(size):
+                yield chunk
+        finally:
+            opened.__exit__(None, None, None)
+
+    return chunks()

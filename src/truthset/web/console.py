@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -17,6 +16,7 @@ from truthset.hooks.failures import failed_objects
 from truthset.intake.options import streaming_options
 from truthset.labels import labels_from_list
 from truthset.operations.activity import job_activity
+from truthset.storage.base import read_chunks
 from truthset.tasktypes.registry import TASK_TYPES
 from truthset.web.pages import CsrfChecked, render
 from truthset.web.security import AdminUser, DeploymentDep
@@ -250,19 +250,10 @@ async def _job_from_job(
 @router.get("/jobs/{name}/output.manifest")
 def download_output(name: str, admin: AdminUser, dep: DeploymentDep) -> Response:
     job = jobs.describe_job(dep, name)
-    opened = dep.storage.open_read(job.output_manifest)
-    handle = opened.__enter__()
+    body = read_chunks(dep.storage, job.output_manifest)
     audit.record_now(dep, "export.output_manifest", job=job.name)
-
-    def body() -> Iterator[bytes]:
-        try:
-            while chunk := handle.read(1 << 20):
-                yield chunk
-        finally:
-            opened.__exit__(None, None, None)
-
     headers = {"Content-Disposition": f'attachment; filename="{job.name}-output.manifest"'}
-    return StreamingResponse(body(), media_type="application/jsonl", headers=headers)
+    return StreamingResponse(body, media_type="application/jsonl", headers=headers)
 
 
 @router.get("/jobs/{name}/quality")

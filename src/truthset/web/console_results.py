@@ -4,7 +4,6 @@ with every worker's answer, an admin's override, and the charts as SVG."""
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -13,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from truthset import charts, quality, results
 from truthset.errors import Invalid, NotFound, TruthsetError
+from truthset.storage.base import read_chunks
 from truthset.web.pages import CsrfChecked, render
 from truthset.web.schemas import RowId
 from truthset.web.security import AdminUser, DeploymentDep
@@ -124,25 +124,16 @@ def object_media(name: str, object_id: RowId, _admin: AdminUser, dep: Deployment
     content_type = mimetypes.guess_type(uri)[0] or "application/octet-stream"
     if not content_type.startswith(_SAFE_TYPES):
         content_type = "application/octet-stream"
-    opened = dep.storage.open_read(uri)
     try:
-        handle = opened.__enter__()
+        body = read_chunks(dep.storage, uri)
     except TruthsetError as error:
         return Response(error.message, status_code=404, media_type="text/plain")
-
-    def body() -> Iterator[bytes]:
-        try:
-            while chunk := handle.read(1 << 20):
-                yield chunk
-        finally:
-            opened.__exit__(None, None, None)
-
     headers = {
         "Cache-Control": "private, max-age=300",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
     }
-    return StreamingResponse(body(), media_type=content_type, headers=headers)
+    return StreamingResponse(body, media_type=content_type, headers=headers)
 
 
 @router.get("/charts")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 from base64 import urlsafe_b64decode, urlsafe_b64encode
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
@@ -23,6 +23,7 @@ from truthset.deployment import Deployment
 from truthset.dicom import is_dicom_uri
 from truthset.errors import NotFound, StorageError, TruthsetError
 from truthset.jobs import job_record
+from truthset.storage.base import read_chunks
 from truthset.storage.router import StorageRouter
 from truthset.web.dicom_media import dicom_response
 from truthset.web.security import DeploymentDep
@@ -130,18 +131,9 @@ def media(token: str, request: Request, dep: DeploymentDep) -> Response:
     if not content_type.startswith(_SAFE_TYPES):
         content_type = "application/octet-stream"
     try:
-        opened = dep.storage.open_read(uri)
-        handle = opened.__enter__()
+        body = read_chunks(dep.storage, uri)
     except TruthsetError as error:
         return _unreadable(dep, task_id, uri, error)
-
-    def body() -> Iterator[bytes]:
-        try:
-            while chunk := handle.read(1 << 20):
-                yield chunk
-        finally:
-            opened.__exit__(None, None, None)
-
     headers = {
         "Cache-Control": f"private, max-age={dep.settings.media_url_ttl}",
         # Templates run in sandboxed frames with an opaque origin; tools fetch masks with CORS.
@@ -150,4 +142,4 @@ def media(token: str, request: Request, dep: DeploymentDep) -> Response:
         # Whatever a manifest points at, it can never run script on our origin.
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
     }
-    return StreamingResponse(body(), media_type=content_type, headers=headers)
+    return StreamingResponse(body, media_type=content_type, headers=headers)
