@@ -135,6 +135,8 @@ def _input_manifest(dep: DeploymentDep, values: dict[str, str]) -> str:
     Truth's automated data setup), whose URI then shows in the form."""
     if values["manifest"] and not values["source"]:
         return values["manifest"]
+    if not values["manifest"] and not values["source"] and values.get("streaming"):
+        return ""  # a streaming job may start empty
     source, column = _input_source(values)
     target = manifests.dataset_manifest_uri(source, dep.clock.now())
     manifests.create_manifest(dep.storage, source, target, column)
