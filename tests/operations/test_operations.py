@@ -188,3 +188,13 @@ def test_worker_activity(client: TestClient, dep: Deployment) -> None:
     page = client.get("/console/jobs/views", headers=admin)
     assert page.status_code == 200 and "Worker activity" in page.text
     assert client.get("/api/v1/jobs/nope/worker-activity", headers=admin).status_code == 404
+
+
+def test_metrics_follow_the_admin_networks(settings: Settings, clock: ManualClock) -> None:
+    limited = settings.model_copy(update={"admin_cidrs": ["10.0.0.0/8"]})
+    dep = open_deployment(limited, clock=clock, migrate=False)
+    with TestClient(create_app(deployment=dep)) as client:
+        assert client.get("/metrics").status_code == 403
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/readyz").status_code == 200
+    dep.db.dispose()
