@@ -152,8 +152,13 @@ def test_question_answer_pairs_with_tags_and_references(crowd_page: CrowdPage) -
     page.locator("crowd-question-answer-generation .answer").nth(1).fill("the Amazon basin")
     tag = page.locator("crowd-question-answer-generation .tag").nth(1)
     tag.select_option("__custom")
+    # The element focuses its custom tag field on the change event: type once it has.
+    expect(page.get_by_role("textbox", name="Custom tag of question 2")).to_be_focused()
     page.keyboard.type("Extent")
     select_in_passage(page, "Amazon basin")
+    # selectionchange is delivered as a task of its own: let the element see the selection
+    # before the focus moves (which collapses it).
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     page.locator("crowd-question-answer-generation .answer").nth(1).focus()
     page.keyboard.press("Alt+r")
     offset = PASSAGE.index("Amazon basin")
