@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from truthset import charts, quality, results
+from truthset import charts, results
 from truthset.errors import Invalid, NotFound, TruthsetError
 from truthset.storage.base import read_chunks
 from truthset.web.pages import CsrfChecked, render
@@ -70,7 +70,7 @@ def explorer(name: str, request: Request, admin: AdminUser, dep: DeploymentDep) 
         error = None
     except Invalid as problem:
         page, error = results.browse(dep, name, results.ObjectQuery()), problem.message
-    workers = [w.email for w in quality.job_quality(dep, name).workers]
+    workers = [w.email for w in results.job_workers(dep, name)]
     args = {k: v for k, v in request.query_params.items() if k != "page"}
     return render(
         request,
@@ -138,12 +138,12 @@ def object_media(name: str, object_id: RowId, _admin: AdminUser, dep: Deployment
 
 @router.get("/charts")
 def charts_page(name: str, request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
-    workers = quality.job_quality(dep, name).workers
+    workers = results.job_workers(dep, name)
     context: dict[str, Any] = {
         "job": name,
         "charts": [(key, title) for key, (title, _) in charts.JOB_CHARTS.items()],
         "workers": workers,
-        "single": quality.job_model(dep, name).result is not None,
+        "single": results.is_single_label(dep, name),
     }
     return render(request, "console/charts.html", context, user=admin)
 
