@@ -269,6 +269,31 @@ def profile(path: str, pid: int) -> subprocess.Popen[bytes]:
     return process
 
 
+def _stat(pid: int) -> list[str]:
+    # The fields after the command name (which may hold spaces): state, ppid, ...
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
+def cpu_seconds(pids: list[int]) -> tuple[float, float]:
+    """User + system CPU seconds used so far by the server processes and by their children
+    (the background runners), from Linux's /proc: figures that hold on a busy machine, where
+    throughput and latency do not."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(_stat(int(entry.name))[1]) in pids:
+                    children.append(int(entry.name))
+            except (OSError, IndexError):
+                continue  # ended meanwhile
+
+    def used(group: list[int]) -> float:
+        return sum(int(_stat(pid)[11]) + int(_stat(pid)[12]) for pid in group) / ticks
+
+    return used(pids), used(children)
+
+
 def fresh_database(url: str, suffix: str) -> str:
     """'' for SQLite (a file in the run's folder); for PostgreSQL a new, empty database."""
     if not url:
@@ -290,6 +315,12 @@ class Result:
     seconds: float
     load: Load
     completed_after: float | None
+    server_cpu: float
+    runner_cpu: float
+
+    @property
+    def cpu_ms_per_task(self) -> float:
+        return self.server_cpu / self.completed * 1000
 
     @property
     def rate(self) -> float:
@@ -315,17 +346,25 @@ def run(args: argparse.Namespace, objects: int, servers: int) -> Result:
     whole = objects * args.per_object
     budget = min(args.tasks or whole, whole)
     profiler = profile(args.profile, processes[0].pid) if args.profile else None
+    pids = [process.pid for process in processes]
+    cpu_before = cpu_seconds(pids)
     try:
         seconds, load = uvloop.run(drive(ports, tokens, budget))
     except Exception:
         stop_servers(processes, show_errors=True)
         raise
+    cpu_after = cpu_seconds(pids)
+    server_cpu, runner_cpu = (
+        after - before for after, before in zip(cpu_after, cpu_before, strict=True)
+    )
     if profiler is not None:
         profiler.send_signal(2)
         profiler.wait(timeout=60)
     completed_after = wait_for_completion(settings) if budget == whole else None
     stop_servers(processes)
-    result = Result(objects, servers, load.done, seconds, load, completed_after)
+    result = Result(
+        objects, servers, load.done, seconds, load, completed_after, server_cpu, runner_cpu
+    )
     report(result)
     print("   " + check_invariants(settings, args.per_object, objects if budget == whole else None))
     shutil.rmtree(folder, ignore_errors=True)
@@ -347,6 +386,10 @@ def report(result: Result) -> None:
             f"   {label:<20} p50 {percentile(values, 0.5):6.1f} ms   p99 {percentile(values, 0.99):6.1f} ms   mean {sum(values) / len(values) * 1000:6.1f} ms"
         )
     print(f"   {'all requests':<20} p99 {result.p99_all:6.1f} ms")
+    print(
+        f"   CPU per task         {result.cpu_ms_per_task:.2f} ms in the servers, "
+        f"{result.runner_cpu / result.completed * 1000:.2f} ms in their runners"
+    )
     if result.completed_after is not None:
         print(f"   job Completed {result.completed_after:.1f} s after the last answer")
 
@@ -355,14 +398,14 @@ def table(results: list[Result], backend: str, workers: int) -> None:
     base = results[0]
     print(f"\ndispatch benchmark: {backend}, {workers} concurrent workers")
     print(
-        "| objects | servers | tasks | tasks/s | next-task p99 (after first) | answer p99 | all p99 | vs first row |"
+        "| objects | servers | tasks | tasks/s | next-task p99 (after first) | answer p99 | all p99 | server CPU/task | vs first row |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r.objects:,} | {r.servers} | {r.completed:,} | {r.rate:.0f} | "
             f"{r.p('later next-task', 0.99):.0f} ms | {r.p('answer', 0.99):.0f} ms | "
-            f"{r.p99_all:.0f} ms | {r.rate / base.rate:.2f}x rate, {r.p99_all / base.p99_all:.2f}x p99 |"
+            f"{r.p99_all:.0f} ms | {r.cpu_ms_per_task:.2f} ms | {r.rate / base.rate:.2f}x rate, {r.p99_all / base.p99_all:.2f}x p99 |"
         )
 
 
