@@ -263,7 +263,19 @@ def stop_servers(servers: list[subprocess.Popen[bytes]], show_errors: bool = Fal
 
 def profile(path: str, pid: int) -> subprocess.Popen[bytes]:
     """py-spy (pip install py-spy) sampling the first server while the workers run."""
-    command = ["py-spy", "record", "-o", path, "-f", "raw", "-p", str(pid), "--nonblocking"]
+    command = [
+        "py-spy",
+        "record",
+        "-o",
+        path,
+        "-f",
+        "raw",
+        "-r",
+        "250",
+        "-p",
+        str(pid),
+        "--nonblocking",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)
     return process

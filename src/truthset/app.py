@@ -70,8 +70,8 @@ def create_app(settings: Settings | None = None, deployment: Deployment | None =
     app.state.deployment = dep
     app.state.runner = runner
     errors.install(app, pages.TEMPLATES)
+    app.include_router(api.router)  # first: it holds the dispatch routes (web/api/__init__.py)
     app.include_router(operations.router)
-    app.include_router(api.router)
     app.include_router(media.router)
     app.include_router(task_assets.router)
     # POST / (and /sagemaker/): the SageMaker-compatible API boto3 talks to.

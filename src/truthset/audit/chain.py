@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 
 from truthset.audit.entry import GENESIS, canonical, entry_hash
 from truthset.audit.stream import sink_for
@@ -26,6 +26,11 @@ from truthset.deployment import Deployment
 log = logging.getLogger(__name__)
 _LOCK_KEY = 0x6175646974
 _SEAL_BATCH = 2000
+_SEAL_ROW = (
+    update(AuditEntry)
+    .where(AuditEntry.id == bindparam("b_id"), AuditEntry.seq.is_(None))
+    .values(seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"), hash=bindparam("b_hash"))
+)
 
 
 def _lock(conn: Connection, dep: Deployment) -> None:
@@ -70,16 +75,17 @@ def seal(dep: Deployment) -> int:
                 )
             )
             seq, prev = _head(conn)
+            links = []
             for row in rows:
                 seq += 1
                 digest = entry_hash(prev, row, seq)
-                conn.execute(
-                    update(AuditEntry)
-                    .where(AuditEntry.id == row.id, AuditEntry.seq.is_(None))
-                    .values(seq=seq, prev_hash=prev, hash=digest)
-                )
+                links.append({"b_id": row.id, "b_seq": seq, "b_prev": prev, "b_hash": digest})
                 sealed.append({**json.loads(canonical(row, seq)), "hash": digest})
                 prev = digest
+            if links:
+                # One executemany: the write lock is held for milliseconds, not a statement
+                # round trip per entry (dispatch waits for that lock on SQLite).
+                conn.execute(_SEAL_ROW, links)
         if sealed and sink is not None:
             try:
                 sink(sealed)

@@ -32,6 +32,7 @@ from truthset.workforce import forget_old_failures
 log = logging.getLogger(__name__)
 RUNNER_NICENESS = 10
 LEFTOVERS_INTERVAL = 3600.0
+HEARTBEAT_INTERVAL = 5.0
 
 
 class Runner:
@@ -91,7 +92,10 @@ class Runner:
             forget_heartbeats(self.dep, now - timedelta(days=1))
         # Webhooks and e-mails wait in the outbox; sending them here keeps them out of requests.
         delivery.deliver_due(self.dep)
-        heartbeat(self.dep, self.owner)
+        # A write per pass would compete with dispatch for SQLite's one writer; the lag metric
+        # is read in tens of seconds, so a beat every few seconds is as good.
+        if self.dep.throttle.due(("heartbeat", self.owner), now, HEARTBEAT_INTERVAL):
+            heartbeat(self.dep, self.owner)
 
 
 def heartbeat(dep: Deployment, owner: str) -> None:

@@ -50,6 +50,8 @@ def _claim(dep: Deployment) -> list[Any]:
                 .limit(BATCH)
             )
         )
+    if not due:
+        return []  # most passes: no write transaction to queue for
     claimed = []
     until = now + timedelta(seconds=SEND_TIMEOUT * 3)
     with dep.db.write() as conn:

@@ -26,9 +26,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+# Routes are matched in order, each at a cost: the worker's next-task and answer, the hot path,
+# come first (no other route's path starts with /api/v1/worker/).
+router.include_router(worker.router)
 router.include_router(session.router)
 router.include_router(admin.router)
 router.include_router(review.router)
 router.include_router(streams.router)
-router.include_router(worker.router)
 router.include_router(exports.router)
