@@ -25,7 +25,7 @@ from truthset.deployment import Deployment
 # pg_advisory_xact_lock key: "audit" in ASCII, so it collides with no other lock of ours.
 log = logging.getLogger(__name__)
 _LOCK_KEY = 0x6175646974
-_SEAL_BATCH = 2000
+_SEAL_BATCH = 500
 _SEAL_ROW = (
     update(AuditEntry)
     .where(AuditEntry.id == bindparam("b_id"), AuditEntry.seq.is_(None))
@@ -63,9 +63,7 @@ def seal(dep: Deployment) -> int:
     sink = sink_for(dep.settings.audit_log)
     total = 0
     while True:
-        sealed: list[dict[str, Any]] = []
-        with dep.db.write() as conn:
-            _lock(conn, dep)
+        with dep.db.read() as conn:
             rows = list(
                 conn.execute(
                     select(AuditEntry.__table__)
@@ -74,17 +72,15 @@ def seal(dep: Deployment) -> int:
                     .limit(_SEAL_BATCH)
                 )
             )
-            seq, prev = _head(conn)
-            links = []
-            for row in rows:
-                seq += 1
-                digest = entry_hash(prev, row, seq)
-                links.append({"b_id": row.id, "b_seq": seq, "b_prev": prev, "b_hash": digest})
-                sealed.append({**json.loads(canonical(row, seq)), "hash": digest})
-                prev = digest
+            head = _head(conn)
+        # Hashing happens outside the write lock (dispatch waits for it on SQLite); the write
+        # then only checks that no other sealer moved the head meanwhile, and updates.
+        links, sealed = _links(rows, head)
+        with dep.db.write() as conn:
+            _lock(conn, dep)
+            if _head(conn) != head:
+                continue  # another process sealed first: start again from its head
             if links:
-                # One executemany: the write lock is held for milliseconds, not a statement
-                # round trip per entry (dispatch waits for that lock on SQLite).
                 conn.execute(_SEAL_ROW, links)
         if sealed and sink is not None:
             try:
@@ -97,6 +93,22 @@ def seal(dep: Deployment) -> int:
         total += len(rows)
         if len(rows) < _SEAL_BATCH:
             return total
+
+
+def _links(
+    rows: list[Any], head: tuple[int, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The chain columns for each row after the head (one executemany's parameters), and the
+    sealed entries as the JSON-lines stream writes them."""
+    seq, prev = head
+    links, sealed = [], []
+    for row in rows:
+        seq += 1
+        digest = entry_hash(prev, row, seq)
+        links.append({"b_id": row.id, "b_seq": seq, "b_prev": prev, "b_hash": digest})
+        sealed.append({**json.loads(canonical(row, seq)), "hash": digest})
+        prev = digest
+    return links, sealed
 
 
 @dataclass
