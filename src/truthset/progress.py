@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from truthset.db.tables import Annotation, DataObject, Job, Task
 from truthset.deployment import Deployment
-from truthset.dispatch import _member_job  # the same "not your job" answer as dispatch gives
+from truthset.dispatch import member_job  # the same "not your job" answer as dispatch gives
 from truthset.errors import Gone, NotFound
 from truthset.workforce import UserInfo
 
@@ -95,7 +95,7 @@ class WorkerProgress:
 def worker_progress(dep: Deployment, user: UserInfo, job_name: str) -> WorkerProgress:
     """What the portal shows while a worker works: "12 of 40 done in this job, 5 by you"."""
     with dep.db.read() as conn:
-        job = _member_job(dep, conn, user, job_name)
+        job = member_job(dep, conn, user, job_name)
         objects = conn.scalar(select(Job.object_count).where(Job.id == job.id))
         done = conn.scalar(
             select(func.count()).where(DataObject.job_id == job.id, DataObject.state.in_(DONE))

@@ -26,6 +26,9 @@ from truthset.review.flows import is_flow_job
 log = logging.getLogger(__name__)
 
 
+MODEL_WORKER_INTERVAL = 2.0
+
+
 class OutputSchedule:
     """When a running job's output manifest is rewritten next: at most every output_interval,
     and never more often than ten times the last rewrite took, so that rewriting a million-line
@@ -61,14 +64,19 @@ def needs_work(dep: Deployment, job_id: int, now: datetime) -> bool:
             exists().where(objects, DataObject.state == "open", DataObject.opened_at <= cutoff),
             exists().where(Task.job_id == job_id, Task.status == "leased", Task.expires_at <= now),
             ~has_objects_in(job_id, UNFINISHED),
-            # A model worker of the team may have work: open objects it has not answered.
-            exists().where(
-                TeamMember.team_id == job.team_id,
-                TeamMember.user_id == User.id,
-                User.model_hook.is_not(None),
-            )
-            & has_objects_in(job_id, ("open", "queued")),
         ]
+        # A model worker of the team may have work: open objects it has not answered. Asked
+        # every few seconds only: while any object is open it says yes, and a pass over the
+        # job takes its runner lease (two writes) even when the models have nothing to do.
+        if dep.throttle.due(("model-workers", job_id), now, MODEL_WORKER_INTERVAL):
+            checks.append(
+                exists().where(
+                    TeamMember.team_id == job.team_id,
+                    TeamMember.user_id == User.id,
+                    User.model_hook.is_not(None),
+                )
+                & has_objects_in(job_id, ("open", "queued"))
+            )
         return any(conn.scalar(select(check)) for check in checks)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import BindParameter, Integer, bindparam, exists, func, insert, select, update
 
-from truthset.db.tables import Annotation, DataObject, Job, Task
+from truthset.db.tables import Annotation, AuditEntry, DataObject, Job, Task
 
 _job: BindParameter[int] = bindparam("p_job", type_=Integer)
 _object: BindParameter[int] = bindparam("p_object", type_=Integer)
@@ -113,6 +113,15 @@ task_for_answer = {
 }
 
 new_annotation = insert(Annotation)
+new_audit_entry = insert(AuditEntry)  # the answer's entry (audit/trail.py values)
+
+close_object = (
+    update(DataObject)
+    .where(DataObject.job_id == _job, DataObject.object_id == _object)
+    .values(state=bindparam("p_state"), failure_reason=bindparam("p_reason"))
+)
+# An object out of circulation gives its place in the job's window back.
+release_room = update(Job).where(Job.id == _job).values(open_count=Job.open_count - 1)
 end_task = (
     update(Task)
     .where(Task.id == bindparam("p_task"))
