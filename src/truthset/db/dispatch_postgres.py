@@ -1,7 +1,7 @@
 """PostgreSQL's lease and answer, each one statement run outside an explicit transaction.
 
-A lease or an answer through the portable path (dispatch.py) is six to eight statements in one
-transaction. On PostgreSQL every statement is a round trip, the server waits "idle in
+A lease or an answer through the portable path (dispatch/leases.py, dispatch/answers.py) is six
+to eight statements in one transaction. On PostgreSQL every statement is a round trip, the server waits "idle in
 transaction" between them, and the row locks a lease takes (the job row when it opens an
 object) are held across all of them. Here each is one data-modifying CTE in autocommit mode: no
 BEGIN round trip, and locks are held for one statement. What a task shows is a custom job's
