@@ -472,8 +472,8 @@ class FlowDefinition(Base):
 
 
 class HumanLoop(Base):
-    """One human loop: one data object of its flow's job. Status: InProgress, Completed,
-    Failed, Stopped."""
+    """One human loop: one data object of its flow's job. Status: InProgress, Stopping (asked to
+    stop; the background runner ends it), Completed, Failed, Stopped."""
 
     __tablename__ = "human_loops"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
