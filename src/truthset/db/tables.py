@@ -215,7 +215,8 @@ class Job(Base):
 
 
 class DataObject(Base):
-    """One manifest line. State: queued -> open -> answered -> labeled, or failed."""
+    """One manifest line. State: queued -> open -> answered -> labeled, or failed (refused: a
+    streaming job's queue message the intake refused)."""
 
     __tablename__ = "data_objects"
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
