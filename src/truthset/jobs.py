@@ -35,6 +35,7 @@ from truthset.job_requests import auto_label_options, build_spec
 from truthset.job_requests import job_options as job_options
 from truthset.labels import label_names
 from truthset.notifications import events
+from truthset.output import FAILED_STATES
 from truthset.review.flows import FLOW_OPTION
 from truthset.storage.base import join
 from truthset.tasktypes.base import JobSpec, TaskType
@@ -399,7 +400,7 @@ def counters(conn: Connection, job_id: int) -> LabelCounters:
     by_state = {state: int(count) for state, count in rows}
     human = by_state.get("labeled", 0)
     machine = by_state.get("autolabeled", 0)
-    failed = by_state.get("failed", 0)
+    failed = sum(by_state.get(state, 0) for state in FAILED_STATES)
     # Objects a pre-annotation hook kept from humans (isHumanAnnotationRequired false) stay
     # unlabeled in the output, as in Ground Truth.
     unlabeled = sum(by_state.get(s, 0) for s in (*UNFINISHED, "skipped"))

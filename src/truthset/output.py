@@ -22,6 +22,11 @@ ITERATION = "iteration-1"
 _CHUNK = 20_000
 # A write not touched for this long is not under way in any process: its file is a leftover.
 STALE_WRITE_SECONDS = 600.0
+# The state of a message from a streaming job's queue that the intake refused: no manifest line,
+# so not in the output manifest; counted in FailedNonRetryableError and listed in failures.jsonl
+# with failed objects.
+REFUSED = "refused"
+FAILED_STATES = ("failed", REFUSED)
 
 
 def job_folder(job: Any) -> str:
@@ -61,7 +66,8 @@ def output_line(line_text: str, label_json: str | None) -> str:
 
 
 def write_manifest(dep: Deployment, job: Any) -> None:
-    """manifests/output/output.manifest: one line per input line, labels merged in."""
+    """manifests/output/output.manifest: one line per input line, labels merged in (refused
+    queue messages are no input lines: they are in failures.jsonl only)."""
     uri = join(job_folder(job), "manifests/output/output.manifest")
     last = -1
     with dep.storage.open_write(uri) as handle:
@@ -69,7 +75,11 @@ def write_manifest(dep: Deployment, job: Any) -> None:
             with dep.db.read() as conn:
                 rows = conn.execute(
                     select(DataObject.object_id, DataObject.line, DataObject.label)
-                    .where(DataObject.job_id == job.id, DataObject.object_id > last)
+                    .where(
+                        DataObject.job_id == job.id,
+                        DataObject.object_id > last,
+                        DataObject.state != REFUSED,
+                    )
                     .order_by(DataObject.object_id)
                     .limit(_CHUNK)
                 ).all()
@@ -175,13 +185,14 @@ def write_consolidation_response(
 
 
 def write_failures(dep: Deployment, job: Any) -> None:
-    """manifests/output/failures.jsonl: every failed object with its reason, one line each
-    (`{"datasetObjectId", "failureReason", "dataObject"}`), so a script can see why."""
+    """manifests/output/failures.jsonl: every failed object (and refused queue message) with
+    its reason, one line each (`{"datasetObjectId", "failureReason", "dataObject"}`), so a
+    script can see why."""
     uri = join(job_folder(job), "manifests/output/failures.jsonl")
     with dep.db.read() as conn:
         rows = conn.execute(
             select(DataObject.object_id, DataObject.line, DataObject.failure_reason)
-            .where(DataObject.job_id == job.id, DataObject.state == "failed")
+            .where(DataObject.job_id == job.id, DataObject.state.in_(FAILED_STATES))
             .order_by(DataObject.object_id)
         ).all()
     lines = [

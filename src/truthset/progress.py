@@ -30,13 +30,14 @@ STATES = {
     "autolabeled": "Labeled by the model",
     "skipped": "Not for humans (pre-annotation hook)",
     "failed": "Failed",
+    "refused": "Refused messages (streaming queue)",
     "gold": "Gold questions",
 }
 # Answers are summed on these states only (bounded by the window; see the module docstring).
 COUNTED = ("open", "answered")
 # Objects in these states need no more work from workers ("answered": all its answers are in,
 # consolidation follows).
-DONE = ("answered", "labeled", "autolabeled", "skipped", "failed")
+DONE = ("answered", "labeled", "autolabeled", "skipped", "failed", "refused")
 
 
 @dataclass(frozen=True)

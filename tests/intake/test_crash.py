@@ -1,6 +1,7 @@
 """kill -9 of `truthset serve` (and its runner) while objects stream in, through REST and
 through the job's SQS queue: no object that was acknowledged is lost (REST 200 only after the
-commit; an SQS message is deleted only after its object is committed), and none is stored twice."""
+commit; an SQS message is deleted only after its object is committed), and none is stored twice.
+The same for messages the intake refuses: each is counted as failed exactly once."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from truthset.deployment import Deployment, open_deployment
 from truthset.settings import Settings
 
 SNS_MESSAGES = 60
+REFUSED_EVERY = 3  # every third SNS message has no source: the intake refuses it
 
 
 @dataclass
@@ -70,6 +72,12 @@ def _post_objects(sent: Sent, token: str) -> None:
         if response.status_code == 200:
             sent.acknowledged.add(f"r{number}")
             number += 1
+
+
+def _sns_line(number: int) -> str:
+    if number % REFUSED_EVERY == 0:
+        return json.dumps({"text": "no source attribute", "n": f"s{number}"})
+    return json.dumps({"source": "sns", "n": f"s{number}"})
 
 
 def _ids(dep: Deployment) -> list[str]:
@@ -132,14 +140,14 @@ def test_kill_9_while_objects_stream_in_loses_nothing_acknowledged(
         poster = threading.Thread(target=_post_objects, args=(sent, token), daemon=True)
         poster.start()
         for number in range(SNS_MESSAGES // 2):
-            sns.publish(TopicArn=topic, Message=json.dumps({"source": "sns", "n": f"s{number}"}))
+            sns.publish(TopicArn=topic, Message=_sns_line(number))
         _wait(
             lambda: len(sent.acknowledged) >= 20 and any(i.startswith("s") for i in _ids(dep)),
             "input",
         )
         started[0].kill()
         for number in range(SNS_MESSAGES // 2, SNS_MESSAGES):
-            sns.publish(TopicArn=topic, Message=json.dumps({"source": "sns", "n": f"s{number}"}))
+            sns.publish(TopicArn=topic, Message=_sns_line(number))
         started.append(servers.start(env))
         sent.url.append(started[1].url)
         before = len(sent.acknowledged)
@@ -153,7 +161,10 @@ def test_kill_9_while_objects_stream_in_loses_nothing_acknowledged(
         assert sent.acknowledged <= set(stored), "an acknowledged object is lost"
         assert len(stored) == len(set(stored)), "an object is stored twice"
         assert {i for i in stored if i.startswith("s")} == {f"s{n}" for n in range(SNS_MESSAGES)}
-        assert jobs.describe_job(dep, "stream").object_count == len(stored)
+        info = jobs.describe_job(dep, "stream")
+        assert info.object_count == len(stored)
+        # A refused message is recorded before it leaves the queue, and only once.
+        assert info.counters.failed == len(range(0, SNS_MESSAGES, REFUSED_EVERY))
     finally:
         sent.stop = True
         for server in started:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.support.factories import PASSWORD, make_admin, make_team
 from truthset import task_uis
+from truthset.background.runner import run_job
 from truthset.cli.main import app
 from truthset.deployment import Deployment
 from truthset.review import flows
@@ -84,7 +85,11 @@ def test_loops_over_rest(client: TestClient, dep: Deployment) -> None:
 
     assert client.get("/api/v1/loops/first", headers=admin).json()["flow"] == "verdicts"
     assert client.delete("/api/v1/loops/first", headers=admin).status_code == 400
-    assert client.post("/api/v1/loops/first/stop", headers=admin).json()["status"] == "Stopped"
+    assert client.post("/api/v1/loops/first/stop", headers=admin).json()["status"] == "Stopping"
+    assert client.delete("/api/v1/loops/first", headers=admin).status_code == 400
+    # The background runner's pass (none runs in this app) ends the loop.
+    assert run_job(dep, flows.get_flow(dep, "verdicts").job_id, "test-runner")
+    assert client.get("/api/v1/loops/first", headers=admin).json()["status"] == "Stopped"
     late = client.post(
         f"/api/v1/worker/tasks/{task['task_id']}/answer",
         json={"answer": {"verdict": "x"}},

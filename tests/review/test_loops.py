@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.support.factories import make_team
 from truthset import dispatch, quality, task_uis
 from truthset.background.runner import run_job
 from truthset.clock import ManualClock
+from truthset.db.tables import Annotation, Job
 from truthset.deployment import Deployment
-from truthset.errors import Conflict, Invalid
+from truthset.errors import Conflict, Gone, Invalid
 from truthset.review import flows, loops
 from truthset.review.results import consolidated
 from truthset.tasktypes.base import WorkerAnswer
@@ -129,9 +131,44 @@ def test_flow_and_loop_rules(dep: Deployment, flow: flows.FlowInfo, people: list
     loops.start_loop(dep, "verdicts", "one", "{}")
     with pytest.raises(Conflict):
         flows.delete_flow(dep, "verdicts")
-    loops.stop_loop(dep, "one")
+    assert loops.stop_loop(dep, "one").status == "Stopping"
+    with pytest.raises(Conflict):
+        flows.delete_flow(dep, "verdicts")  # the runner has not ended the loop yet
+    _step(dep, flow)
+    assert loops.describe_loop(dep, "one").status == "Stopped"
     flows.delete_flow(dep, "verdicts")
     assert flows.list_flows(dep) == []
+
+
+def test_a_stopping_loop_ends_on_the_runners_pass(
+    dep: Deployment, flow: flows.FlowInfo, people: list[UserInfo]
+) -> None:
+    """Stopping at once; the runner's pass ends the leases, takes the object out of circulation
+    (the job's window place is given back) and sets Stopped. An answer given while the loop was
+    Stopping is kept (it was acknowledged) but writes no output."""
+    loops.start_loop(dep, "verdicts", "halted", '{"text": "a"}')
+    first = dispatch.next_task(dep, people[0], "verdicts")
+    second = dispatch.next_task(dep, people[1], "verdicts")
+    assert first is not None and second is not None
+    assert loops.stop_loop(dep, "halted").status == "Stopping"
+    with pytest.raises(Invalid):
+        loops.stop_loop(dep, "halted")
+    with pytest.raises(Invalid):
+        loops.delete_loop(dep, "halted")
+    dispatch.submit_answer(dep, people[0], first.task_id, {"verdict": "yes"})
+    _step(dep, flow)
+    halted = loops.describe_loop(dep, "halted")
+    assert halted.status == "Stopped" and halted.output_uri is None
+    with pytest.raises(Gone):
+        dispatch.submit_answer(dep, people[1], second.task_id, {"verdict": "no"})
+    assert dispatch.next_task(dep, people[2], "verdicts") is None
+    with dep.db.read() as conn:
+        job = conn.execute(select(Job.open_count).where(Job.id == flow.job_id)).one()
+        kept = conn.scalar(select(func.count()).select_from(Annotation))
+    assert job.open_count == 0 and kept == 1
+    # The window place came back: a new loop goes out at once.
+    loops.start_loop(dep, "verdicts", "next", '{"text": "b"}')
+    assert dispatch.next_task(dep, people[2], "verdicts") is not None
 
 
 def vars_of(flow: flows.FlowInfo) -> dict[str, Any]:

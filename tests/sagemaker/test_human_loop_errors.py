@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from tests.sagemaker.a2i import a2i, failure, flow_request, signed_in, team_of
+from tests.sagemaker.a2i import a2i, failure, flow_request, signed_in, team_of, wait_for_loop
 from tests.sagemaker.conftest import Live, unique
+from truthset.background import leases
+from truthset.review import flows
 from truthset.review.loops import MAX_INPUT_CHARS
 
 
@@ -78,10 +80,13 @@ def test_bad_starts_get_a2is_errors_and_create_nothing(live: Live) -> None:
 
 
 def test_a_stopped_loop_answered_late(live: Live) -> None:
+    """StopHumanLoop as A2I does it: the loop is Stopping at once, then the background runner
+    ends its tasks and sets it Stopped; an answer after that is refused and the loop goes."""
     runtime = a2i(live)
     flow, arn, emails = _flow(live)
     name = unique("loop")
     _start(live, arn, name, '{"text": "hello"}')
+    job_id = flows.get_flow(live.dep, flow).job_id
     with signed_in(live, emails) as (early, late):
         task = early.next_task(flow)
         assert task is not None
@@ -91,10 +96,38 @@ def test_a_stopped_loop_answered_late(live: Live) -> None:
             lambda: live.client().delete_flow_definition(FlowDefinitionName=flow)
         )
         assert code == "ResourceInUse"
-        runtime.stop_human_loop(HumanLoopName=name)
-        assert runtime.describe_human_loop(HumanLoopName=name)["HumanLoopStatus"] == "Stopped"
+        # Holding the job's runner lease, as a runner busy elsewhere does, shows the stop
+        # half-way: the server's runner cannot end the loop until the lease is given back.
+        holder = leases.new_owner("test")
+        assert leases.acquire(live.dep, job_id, holder)
+        try:
+            assert (
+                runtime.stop_human_loop(HumanLoopName=name)["ResponseMetadata"]["HTTPStatusCode"]
+                == 200
+            )
+            described = runtime.describe_human_loop(HumanLoopName=name)
+            assert described["HumanLoopStatus"] == "Stopping"
+            assert "HumanLoopOutput" not in described and "FailureReason" not in described
+            listed = runtime.list_human_loops(FlowDefinitionArn=arn)["HumanLoopSummaries"]
+            assert [(s["HumanLoopName"], s["HumanLoopStatus"]) for s in listed] == [
+                (name, "Stopping")
+            ]
+            # Neither stopped twice nor deleted while stopping.
+            assert failure(lambda: runtime.stop_human_loop(HumanLoopName=name))[:2] == (
+                400,
+                "ValidationException",
+            )
+            assert failure(lambda: runtime.delete_human_loop(HumanLoopName=name))[:2] == (
+                400,
+                "ValidationException",
+            )
+        finally:
+            leases.release(live.dep, job_id, holder)
+        stopped = wait_for_loop(runtime, name, "Stopped")
+        assert "HumanLoopOutput" not in stopped
+        # The runner ended the lease and took the object out of circulation.
         assert early.answer(task["task_id"], {"ok": {"on": True}}) == 410
-        assert late.next_task(flow) is None
+        assert late.next_task(flow) is None and early.next_task(flow) is None
     assert failure(lambda: runtime.stop_human_loop(HumanLoopName=name))[1] == "ValidationException"
     runtime.delete_human_loop(HumanLoopName=name)
     assert failure(lambda: runtime.describe_human_loop(HumanLoopName=name))[1] == (
@@ -104,6 +137,35 @@ def test_a_stopped_loop_answered_late(live: Live) -> None:
         "ResourceNotFoundException"
     )
     live.client().delete_flow_definition(FlowDefinitionName=flow)
+
+
+def test_a_loop_whose_answers_are_in_before_the_stop_ends_completes(live: Live) -> None:
+    """Both answers in while the loop is Stopping (the runner had not got to it): A2I keeps
+    the results of tasks finished while stopping, so the loop completes with its output."""
+    runtime = a2i(live)
+    flow, arn, emails = _flow(live)
+    name = unique("loop")
+    _start(live, arn, name, '{"text": "hello"}')
+    job_id = flows.get_flow(live.dep, flow).job_id
+    with signed_in(live, emails) as workers:
+        tasks = [worker.next_task(flow) for worker in workers]
+        holder = leases.new_owner("test")
+        assert leases.acquire(live.dep, job_id, holder)
+        try:
+            runtime.stop_human_loop(HumanLoopName=name)
+            for worker, task in zip(workers, tasks, strict=True):
+                assert task is not None
+                assert worker.answer(task["task_id"], {"ok": {"on": True}}) == 204
+            assert runtime.describe_human_loop(HumanLoopName=name)["HumanLoopStatus"] == (
+                "Stopping"
+            )
+        finally:
+            leases.release(live.dep, job_id, holder)
+    completed = wait_for_loop(runtime, name, "Completed")
+    uri = completed["HumanLoopOutput"]["OutputS3Uri"]
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    document = json.loads(live.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    assert document["humanLoopName"] == name and len(document["humanAnswers"]) == 2
 
 
 def test_list_human_loops_filters_sorts_and_pages(live: Live) -> None:

@@ -18,6 +18,7 @@ from tests.sagemaker.job_requests import job_request, team
 from tests.sagemaker.test_labeling_jobs import wait_for
 from tests.storage.s3_server import CREDENTIALS
 from truthset import dispatch, jobs, workforce
+from truthset.hooks.failures import failed_objects
 from truthset.workforce import UserInfo
 
 ACCOUNT = "123456789012"  # moto's default account
@@ -242,3 +243,91 @@ def _label_what_is_there_once(live: Live, name: str, worker: UserInfo) -> None:
     dispatch.submit_answer(
         live.dep, worker, task.task_id, {"crowd-image-classifier": {"label": "cat"}}
     )
+
+
+def _s3_event(bucket: str, *keys: str) -> str:
+    records = [
+        {
+            "eventSource": "aws:s3",
+            "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": bucket}, "object": {"key": key, "sequencer": f"0{n}"}},
+        }
+        for n, key in enumerate(keys)
+    ]
+    return json.dumps({"Records": records})
+
+
+def _queue_drained(url: str) -> bool:
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    counts = _client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=names)
+    return all(int(counts["Attributes"][name]) == 0 for name in names)
+
+
+def test_refused_messages_count_as_failed_and_leave_the_queue(live: Live, aws: str) -> None:
+    """Whatever the intake refuses (not JSON, no source-ref, a file outside the data roots, an
+    S3 event for a folder) is counted in FailedNonRetryableError with its reason in
+    failures.jsonl, is left out of the output manifest, and leaves the queue; a refused
+    notification that SNS delivered twice is counted once."""
+    sns, sqs = _client("sns"), _client("sqs")
+    topic_in = sns.create_topic(Name=unique("in"))["TopicArn"]
+    request = job_request(live, team(live))
+    request["InputConfig"]["DataSource"] = {"SnsDataSource": {"SnsTopicArn": topic_in}}
+    name = request["LabelingJobName"]
+    live.client().create_labeling_job(**request)
+    wait_for(live, name, "InProgress")
+    queue = sqs.get_queue_url(QueueName=f"GroundTruth-{name.lower()}")["QueueUrl"]
+
+    good = live.put(f"{unique('d')}/a.png", b"png")
+    sns.publish(TopicArn=topic_in, Message=json.dumps({"source-ref": good}))
+    sns.publish(TopicArn=topic_in, Message="this is not JSON")
+    sns.publish(TopicArn=topic_in, Message=json.dumps({"text": "no source-ref here"}))
+    sns.publish(TopicArn=topic_in, Message=json.dumps({"source-ref": "file:///etc/passwd"}))
+    # One S3 event with a new image and a "folder" (what the S3 console's Create folder makes).
+    event = _s3_event(live.bucket, "incoming/b.png", "incoming/new%2Ffolder/")
+    sqs.send_message(QueueUrl=queue, MessageBody=event)
+    sqs.send_message(QueueUrl=queue, MessageBody="{not json")
+    envelope = {"Type": "Notification", "MessageId": "twice-1", "Message": "[1, 2]"}
+    for _ in range(2):
+        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(envelope))
+
+    def counted() -> dict[str, int] | None:
+        found = live.client().describe_labeling_job(LabelingJobName=name)["LabelCounters"]
+        return dict(found) if found["FailedNonRetryableError"] >= 6 else None
+
+    counters = _eventually(counted, "six refused messages counted")
+    _eventually(lambda: _queue_drained(queue), "the queue emptied")
+    time.sleep(1)  # more runner passes: nothing comes back, nothing is counted twice
+    counters = live.client().describe_labeling_job(LabelingJobName=name)["LabelCounters"]
+    assert counters["FailedNonRetryableError"] == 6 and counters["Unlabeled"] == 2
+
+    folder = f"{request['OutputConfig']['S3OutputPath'].rstrip('/')}/{name}/manifests/output"
+    bucket, prefix = folder.removeprefix("s3://").split("/", 1)
+
+    def failures() -> list[dict[str, Any]] | None:
+        try:
+            body = live.s3.get_object(Bucket=bucket, Key=f"{prefix}/failures.jsonl")["Body"]
+        except live.s3.exceptions.NoSuchKey:
+            return None
+        lines = [json.loads(text) for text in body.read().decode().splitlines()]
+        return lines if len(lines) == 6 else None
+
+    reasons = sorted(line["failureReason"] for line in _eventually(failures, "failures.jsonl"))
+    # The console's and `job describe`'s list of failures gives the same reasons.
+    listed = failed_objects(live.dep, jobs.describe_job(live.dep, name).id)
+    assert sorted(reason for _object, reason in listed) == reasons
+    for words in (
+        "the SNS message is not a JSON manifest line",
+        "has no 'source-ref' attribute",
+        "outside the allowed data roots",
+        "names a folder, not an object",
+        "the message is not JSON",
+        "message twice-1 refused",
+    ):
+        assert any(words in reason for reason in reasons), (words, reasons)
+
+    live.client().stop_labeling_job(LabelingJobName=name)
+    done = wait_for(live, name, "Stopped")
+    bucket, key = done["LabelingJobOutput"]["OutputDatasetS3Uri"][len("s3://") :].split("/", 1)
+    manifest = live.s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    sources = sorted(json.loads(text)["source-ref"] for text in manifest.splitlines())
+    assert sources == sorted([good, f"s3://{live.bucket}/incoming/b.png"])

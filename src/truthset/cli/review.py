@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from truthset.background import leases
+from truthset.background.runner import run_job
 from truthset.cli.context import deployment, out
 from truthset.review import flows, loops
 from truthset.review.flows import FlowRequest
@@ -133,7 +135,11 @@ def loop_list(
 @loop_app.command("stop")
 def loop_stop(ctx: typer.Context, name: str) -> None:
     """Stop a loop in progress: its tasks are withdrawn, no output is written."""
-    _show(loops.stop_loop(deployment(ctx), name))
+    dep = deployment(ctx)
+    loops.stop_loop(dep, name)
+    # A running server's background runner ends the loop; without one, do it here.
+    run_job(dep, loops.loop_job(dep, name), leases.new_owner("cli"))
+    _show(loops.describe_loop(dep, name))
 
 
 @loop_app.command("delete")

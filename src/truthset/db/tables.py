@@ -215,7 +215,8 @@ class Job(Base):
 
 
 class DataObject(Base):
-    """One manifest line. State: queued -> open -> answered -> labeled, or failed."""
+    """One manifest line. State: queued -> open -> answered -> labeled, or failed (refused: a
+    streaming job's queue message the intake refused)."""
 
     __tablename__ = "data_objects"
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
@@ -472,8 +473,8 @@ class FlowDefinition(Base):
 
 
 class HumanLoop(Base):
-    """One human loop: one data object of its flow's job. Status: InProgress, Completed,
-    Failed, Stopped."""
+    """One human loop: one data object of its flow's job. Status: InProgress, Stopping (asked to
+    stop; the background runner ends it), Completed, Failed, Stopped."""
 
     __tablename__ = "human_loops"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -13,6 +13,7 @@ from truthset import output
 from truthset.db.tables import DataObject
 from truthset.deployment import Deployment
 from truthset.operations.metrics import HOOK_FAILURES
+from truthset.output import FAILED_STATES
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def failed_objects(dep: Deployment, job_id: int, limit: int = 10) -> list[tuple[
     with dep.db.read() as conn:
         rows = conn.execute(
             select(DataObject.object_id, DataObject.failure_reason)
-            .where(DataObject.job_id == job_id, DataObject.state == "failed")
+            .where(DataObject.job_id == job_id, DataObject.state.in_(FAILED_STATES))
             .order_by(DataObject.object_id)
             .limit(limit)
         ).all()

@@ -10,7 +10,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, NotFound, NotReady
 from truthset.intake.options import streaming_options
 from truthset.jobs import job_spec, object_checker
+from truthset.output import REFUSED
 from truthset.tasktypes.registry import task_type
 
 # Section 9.2: a line names the attribute that holds its de-duplication id.
@@ -41,9 +42,22 @@ class Arrival:
 
 
 @dataclass(frozen=True)
+class Refused:
+    """A message from the job's queue the intake refused: stored as an object in the state
+    REFUSED (counted in FailedNonRetryableError, listed with its reason in the failures, left
+    out of the output manifest), so the message may leave the queue once that is committed.
+    `message_id` keeps a redelivered message from being counted twice."""
+
+    line: dict[str, Any]
+    reason: str
+    message_id: str
+
+
+@dataclass(frozen=True)
 class Stored:
     added: int
     duplicates: int
+    refused: int = 0
 
 
 def streaming_job(dep: Deployment, name: str) -> Any:
@@ -142,8 +156,11 @@ def _key(dedup: str) -> str:
     return hashlib.sha256(dedup.encode()).hexdigest()
 
 
-def store(dep: Deployment, job: Any, arrivals: list[Arrival]) -> Stored:
-    """Stores new objects in one transaction; duplicates of stored objects are left out."""
+def store(
+    dep: Deployment, job: Any, arrivals: list[Arrival], refused: Sequence[Refused] = ()
+) -> Stored:
+    """Stores new objects, and refused messages as failed objects, in one transaction;
+    duplicates of stored objects (and refusals already recorded) are left out."""
     options = json.loads(job.options)
     stream = streaming_options(options) or {}
     publishes = bool(stream.get("output_topic") or stream.get("webhook"))
@@ -160,6 +177,7 @@ def store(dep: Deployment, job: Any, arrivals: list[Arrival]) -> Stored:
         if locked.rowcount == 0:
             raise Conflict(f"labeling job {job.name!r} is no longer running")
         rows = _new_rows(conn, job, arrivals, first_state, publishes)
+        rows += _refused_rows(conn, job, refused, _next_id(rows))
         if rows:
             conn.execute(insert(DataObject), rows)
             labeled = sum(1 for row in rows if row["gold"] is None)
@@ -167,7 +185,60 @@ def store(dep: Deployment, job: Any, arrivals: list[Arrival]) -> Stored:
                 update(Job).where(Job.id == job.id).values(object_count=Job.object_count + labeled)
             )
     dep.wake.set()
-    return Stored(len(rows), len(arrivals) - len(rows))
+    refusals = sum(1 for row in rows if row["state"] == REFUSED)
+    return Stored(len(rows) - refusals, len(arrivals) + len(refused) - len(rows), refusals)
+
+
+def _next_id(rows: list[dict[str, Any]]) -> int | None:
+    return int(rows[-1]["object_id"]) + 1 if rows else None
+
+
+def _seen_keys(conn: Connection, job_id: int, keys: list[str]) -> set[str | None]:
+    seen: set[str | None] = set()
+    for start in range(0, len(keys), 900):
+        seen.update(
+            conn.scalars(
+                select(DataObject.dedup_key).where(
+                    DataObject.job_id == job_id, DataObject.dedup_key.in_(keys[start : start + 900])
+                )
+            )
+        )
+    return seen
+
+
+def _last_object_id(conn: Connection, job_id: int) -> int:
+    last = conn.scalar(select(func.max(DataObject.object_id)).where(DataObject.job_id == job_id))
+    return -1 if last is None else int(last)
+
+
+def _refused_rows(
+    conn: Connection, job: Any, refused: Sequence[Refused], next_id: int | None
+) -> list[dict[str, Any]]:
+    """Failed objects for refused messages, keyed apart from objects' de-duplication ids."""
+    if not refused:
+        return []
+    keys = [_key(f"refused:{item.message_id}") for item in refused]
+    seen = _seen_keys(conn, job.id, sorted(set(keys)))
+    object_id = _last_object_id(conn, job.id) + 1 if next_id is None else next_id
+    rows = []
+    for item, key in zip(refused, keys, strict=True):
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(
+            {
+                "job_id": job.id,
+                "object_id": object_id,
+                "line": json.dumps(item.line, ensure_ascii=False),
+                "state": REFUSED,
+                "failure_reason": item.reason[:1024],
+                "gold": None,
+                "dedup_key": key,
+                "published": None,
+            }
+        )
+        object_id += 1
+    return rows
 
 
 def _new_rows(
@@ -178,17 +249,8 @@ def _new_rows(
         line, dedup = dedup_id(arrival, job.label_attribute_name)
         prepared.append((line, None if dedup is None else _key(dedup)))
     keys = sorted({key for _line, key in prepared if key is not None})
-    seen: set[str | None] = set()
-    for start in range(0, len(keys), 900):
-        seen.update(
-            conn.scalars(
-                select(DataObject.dedup_key).where(
-                    DataObject.job_id == job.id, DataObject.dedup_key.in_(keys[start : start + 900])
-                )
-            )
-        )
-    last = conn.scalar(select(func.max(DataObject.object_id)).where(DataObject.job_id == job.id))
-    next_id = -1 if last is None else int(last)
+    seen = _seen_keys(conn, job.id, keys)
+    next_id = _last_object_id(conn, job.id)
     rows = []
     for line, key in prepared:
         if key is not None and key in seen:
@@ -203,6 +265,7 @@ def _new_rows(
                 "object_id": next_id,
                 "line": json.dumps(line, ensure_ascii=False),
                 "state": first_state if gold is None else "gold",
+                "failure_reason": None,
                 "gold": None if gold is None else json.dumps(gold),
                 "dedup_key": key,
                 "published": False if publishes and gold is None else None,

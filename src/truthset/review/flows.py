@@ -224,14 +224,16 @@ def list_flows(dep: Deployment) -> list[FlowInfo]:
 
 
 def delete_flow(dep: Deployment, name: str) -> None:
-    """Deletes the flow, its job and its ended loops; refused while a loop is in progress."""
+    """Deletes the flow, its job and its ended loops; refused while a loop is in progress (or
+    still stopping)."""
     with dep.db.write() as conn:
         row = flow_row(conn, name)
-        active = conn.scalar(
-            select(exists().where(HumanLoop.flow_id == row.id, HumanLoop.status == "InProgress"))
-        )
+        running = HumanLoop.status.in_(("InProgress", "Stopping"))
+        active = conn.scalar(select(exists().where(HumanLoop.flow_id == row.id, running)))
         if active:
-            raise Conflict(f"flow definition {name!r} has human loops in progress; stop them first")
+            raise Conflict(
+                f"flow definition {name!r} has human loops in progress or stopping; stop them first"
+            )
         # The job's objects, tasks and answers go with it (ON DELETE CASCADE), then the flow.
         conn.execute(delete(HumanLoop).where(HumanLoop.flow_id == row.id))
         conn.execute(delete(FlowDefinition).where(FlowDefinition.id == row.id))

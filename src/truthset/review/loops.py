@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 
 from truthset.db.tables import Annotation, DataObject, FlowDefinition, HumanLoop, Job, Task
 from truthset.deployment import Deployment
-from truthset.dispatch import close_object
 from truthset.errors import Conflict, Invalid, NotFound
 from truthset.review.flows import flow_row
 
@@ -238,40 +237,28 @@ def _job_of(conn: Connection, loop: Any) -> int:
     )
 
 
-def _end_leases(conn: Connection, job_id: int, object_id: int, now: datetime) -> None:
-    conn.execute(
-        update(Task)
-        .where(Task.job_id == job_id, Task.object_id == object_id, Task.status == "leased")
-        .values(status="expired", ended_at=now)
-    )
-
-
 def stop_loop(dep: Deployment, name: str) -> LoopInfo:
-    """Stops a loop at once: its tasks are withdrawn (a worker's late answer is refused with
-    410), nothing is written to the output."""
-    now = dep.clock.now()
+    """Asks a loop to stop, as A2I's StopHumanLoop does: the loop is Stopping at once, and the
+    background runner's next pass ends its tasks (a worker's late answer is refused with 410),
+    takes its object out of circulation and sets it Stopped. Nothing is written to the output."""
     with dep.db.write() as conn:
         loop = _loop_row(conn, name)
         if loop.status != "InProgress":
             raise Invalid(f"human loop {name!r} is {loop.status}; only a loop in progress stops")
-        job_id = _job_of(conn, loop)
-        _end_leases(conn, job_id, loop.object_id, now)
-        state = conn.scalar(
-            select(DataObject.state).where(
-                DataObject.job_id == job_id, DataObject.object_id == loop.object_id
-            )
-        )
-        if state == "open":
-            close_object(conn, job_id, loop.object_id, "skipped", "the human loop was stopped")
         conn.execute(
-            update(DataObject)
-            .where(DataObject.job_id == job_id, DataObject.object_id == loop.object_id)
-            .values(state="skipped", leased=0, failure_reason="the human loop was stopped")
+            update(HumanLoop)
+            .where(HumanLoop.id == loop.id, HumanLoop.status == "InProgress")
+            .values(status="Stopping")
         )
-        conn.execute(
-            update(HumanLoop).where(HumanLoop.id == loop.id).values(status="Stopped", ended_at=now)
-        )
-        return _loop_info(conn, _loop_row(conn, name))
+        info = _loop_info(conn, _loop_row(conn, name))
+    dep.wake.set()
+    return info
+
+
+def loop_job(dep: Deployment, name: str) -> int:
+    """The id of the job behind a loop's flow (the job the background runner steps)."""
+    with dep.db.read() as conn:
+        return _job_of(conn, _loop_row(conn, name))
 
 
 def delete_loop(dep: Deployment, name: str) -> None:

@@ -1,5 +1,5 @@
-"""The background runner's pass over a flow's job: loops past their availability lifetime end,
-answered loops get their output.json and become Completed. Never ends the job: a flow takes
+"""The background runner's pass over a flow's job: loops asked to stop end, loops past their
+availability lifetime end, answered loops get their output.json and become Completed. Never ends the job: a flow takes
 new loops for as long as it exists."""
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 HISTORY = 20_000
 _WAITING = ("queued", "open")
 NO_ANSWERS = "no worker answered within the task availability lifetime"
+STOPPED = "the human loop was stopped"
+# Objects of a Stopping loop that end Stopped: a loop whose answers were all in before the
+# runner got to it completes instead, as A2I keeps the results of tasks finished while stopping.
+_STOPPABLE = ("queued", "open", "failed", "skipped")
 
 
 def _flow(conn: Connection, job_id: int) -> Any:
@@ -72,6 +76,22 @@ def _failed_objects(flow_id: int, job_id: int) -> Any:
     )
 
 
+def _stopping_loops(flow_id: int, job_id: int) -> Any:
+    """Loops StopHumanLoop asked to stop, whose object still waits for (or is with) workers."""
+    return (
+        select(HumanLoop.id, HumanLoop.object_id, DataObject.state)
+        .join(
+            DataObject,
+            (DataObject.job_id == job_id) & (DataObject.object_id == HumanLoop.object_id),
+        )
+        .where(
+            HumanLoop.flow_id == flow_id,
+            HumanLoop.status == "Stopping",
+            DataObject.state.in_(_STOPPABLE),
+        )
+    )
+
+
 def needs_work(dep: Deployment, job: Any, now: datetime) -> bool:
     with dep.db.read() as conn:
         flow = _flow(conn, job.id)
@@ -83,6 +103,7 @@ def needs_work(dep: Deployment, job: Any, now: datetime) -> bool:
             exists().where(Task.job_id == job.id, Task.status == "leased", Task.expires_at <= now),
             exists(_lapsed_loops(flow.id, job, now)),
             exists(_failed_objects(flow.id, job.id)),
+            exists(_stopping_loops(flow.id, job.id)),
         ]
         return any(conn.scalar(select(check)) for check in checks)
 
@@ -94,6 +115,7 @@ def step(dep: Deployment, job: Any) -> None:
         if flow is None:
             return
         expire_leases(conn, now, job.id)
+        _end_stopping(conn, flow.id, job.id, now)
         _end_lapsed(conn, flow.id, job, now)
         for loop_id, reason in conn.execute(_failed_objects(flow.id, job.id)).all():
             conn.execute(
@@ -103,6 +125,33 @@ def step(dep: Deployment, job: Any) -> None:
             )
     while _complete_batch(dep, job, flow):
         pass
+
+
+def _end_stopping(conn: Connection, flow_id: int, job_id: int, now: datetime) -> None:
+    """Stopping loops end: their leases end (a late answer gets 410, its media URLs stop
+    working), their object leaves circulation, and the loop is Stopped."""
+    for loop_id, object_id, state in conn.execute(_stopping_loops(flow_id, job_id)).all():
+        conn.execute(
+            update(Task)
+            .where(Task.job_id == job_id, Task.object_id == object_id, Task.status == "leased")
+            .values(status="expired", ended_at=now)
+        )
+        if state == "open":
+            close_object(conn, job_id, object_id, "skipped", STOPPED)
+        conn.execute(
+            update(DataObject)
+            .where(
+                DataObject.job_id == job_id,
+                DataObject.object_id == object_id,
+                DataObject.state.in_(("queued", "open")),
+            )
+            .values(state="skipped", leased=0, failure_reason=STOPPED)
+        )
+        conn.execute(
+            update(HumanLoop)
+            .where(HumanLoop.id == loop_id, HumanLoop.status == "Stopping")
+            .values(status="Stopped", ended_at=now)
+        )
 
 
 def _end_lapsed(conn: Connection, flow_id: int, job: Any, now: datetime) -> None:
@@ -249,6 +298,6 @@ def _store(
     )
     conn.execute(
         update(HumanLoop)
-        .where(HumanLoop.id == row.id, HumanLoop.status == "InProgress")
+        .where(HumanLoop.id == row.id, HumanLoop.status.in_(("InProgress", "Stopping")))
         .values(status="Completed", output_uri=uri, ended_at=now)
     )

@@ -40,7 +40,7 @@ class LoopIn(BaseModel):
 class LoopOut(BaseModel):
     name: str
     flow: str
-    status: str = Field(description="InProgress, Completed, Failed or Stopped")
+    status: str = Field(description="InProgress, Stopping, Completed, Failed or Stopped")
     created_at: datetime
     failure_reason: str | None
     output_uri: str | None = Field(description="Where output.json is, once Completed")
@@ -117,7 +117,8 @@ def describe_loop(name: str, _admin: AdminUser, dep: DeploymentDep) -> LoopOut:
 
 @router.post("/loops/{name}/stop", response_model=LoopOut)
 def stop_loop(name: str, _admin: AdminUser, dep: DeploymentDep) -> LoopOut:
-    """400 unless the loop is in progress."""
+    """400 unless the loop is in progress. The loop is Stopping at once; the background runner
+    ends its tasks and sets it Stopped within a pass."""
     return _loop_out(loops.stop_loop(dep, name))
 
 
