@@ -238,23 +238,7 @@ def expire_leases(conn: Connection, now: datetime, job_id: int | None = None) ->
     condition = and_(Task.status == "leased", Task.expires_at <= now)
     if job_id is not None:
         condition = and_(condition, Task.job_id == job_id)
-    expired = conn.execute(
-        update(Task)
-        .where(condition)
-        .values(status="expired", ended_at=now)
-        .returning(Task.job_id, Task.object_id)
-    ).all()
-    for row in expired:
-        conn.execute(
-            update(DataObject)
-            .where(
-                DataObject.job_id == row.job_id,
-                DataObject.object_id == row.object_id,
-                DataObject.leased > 0,
-            )
-            .values(leased=DataObject.leased - 1)
-        )
-    return len(expired)
+    return _end_leases(conn, condition, "expired", now)
 
 
 def end_worker_leases(
@@ -266,10 +250,15 @@ def end_worker_leases(
     condition = and_(Task.user_id == user_id, Task.status == "leased")
     if team_id is not None:
         condition = and_(condition, Task.job_id.in_(select(Job.id).where(Job.team_id == team_id)))
+    return _end_leases(conn, condition, "released", now)
+
+
+def _end_leases(conn: Connection, condition: Any, status: str, now: datetime) -> int:
+    """Ends the matching leased tasks with `status` and gives each object its place back."""
     ended = conn.execute(
         update(Task)
         .where(condition)
-        .values(status="released", ended_at=now)
+        .values(status=status, ended_at=now)
         .returning(Task.job_id, Task.object_id)
     ).all()
     for row in ended:
