@@ -64,6 +64,10 @@ def seal(dep: Deployment) -> int:
     total = 0
     while True:
         with dep.db.read() as conn:
+            # The head first: PostgreSQL's read committed gives each statement its own
+            # snapshot, and rows read before a head another sealer moved would be chained
+            # after it, leaving a gap. Read after, they are unsealed or the head check fails.
+            head = _head(conn)
             rows = list(
                 conn.execute(
                     select(AuditEntry.__table__)
@@ -72,7 +76,6 @@ def seal(dep: Deployment) -> int:
                     .limit(_SEAL_BATCH)
                 )
             )
-            head = _head(conn)
         # Hashing happens outside the write lock (dispatch waits for it on SQLite); the write
         # then only checks that no other sealer moved the head meanwhile, and updates.
         links, sealed = _links(rows, head)

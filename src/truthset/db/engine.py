@@ -67,13 +67,16 @@ def _make_engine(url: str, sqlite_synchronous: str) -> Engine:
         # Let SQLAlchemy's "begin" event issue BEGIN, so writers can ask for BEGIN IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        # Setting the journal mode takes a lock the busy handler does not wait for: while
+        # another connection writes, it failed "database is locked" though WAL was already on.
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
         # NORMAL survives a killed process (a committed transaction is in the WAL file before
         # commit returns) but a power loss or OS crash can drop the last commits; FULL also
         # fsyncs the WAL at every commit (docs/deployment.md). The value comes from a Literal.
         cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
