@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 
+from truthset import collector
 from truthset.audit import chain
 from truthset.background import leases
 from truthset.background.lifecycle import OutputSchedule, needs_work, step_job
@@ -146,6 +147,7 @@ def _process_main(settings: Settings, parent: int) -> None:
     # for the next task matters more than an output manifest a few seconds fresher.
     os.nice(RUNNER_NICENESS)
     dep = open_deployment(settings, migrate=False)
+    collector.settle()
     runner = Runner(dep)
     runner.start()
     # Ends with the server, also when the server was killed and could not stop it.

@@ -23,7 +23,9 @@ CSRF_FIELD = "csrf_token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def deployment(request: Request) -> Deployment:
+async def deployment(request: Request) -> Deployment:
+    # async, though it awaits nothing: FastAPI runs a plain-def dependency in its thread pool,
+    # a thread hop (and a GIL hand-over) on every request of every route.
     return request.app.state.deployment  # type: ignore[no-any-return]
 
 
