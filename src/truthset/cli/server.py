@@ -40,6 +40,11 @@ def _serve(
             log_level="info",
             access_log=False,
             proxy_headers=False,
+            # asyncio's loop, not uvloop: under sustained load uvloop served a new
+            # connection's first request only after seconds (up to 12 s in
+            # benchmarks/dispatch.py while 100 workers kept theirs busy; a worker opening the
+            # portal would wait that long), asyncio's within the usual latency, at the same CPU.
+            loop="asyncio",
         )
     finally:
         if runner is not None:
