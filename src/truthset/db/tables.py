@@ -418,7 +418,8 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # webhook | email
+    # webhook | email; sns | stream-webhook: a streaming job's output line (intake/publish.py)
+    kind: Mapped[str] = mapped_column(String(16))
     event: Mapped[str] = mapped_column(String(64))
     job_id: Mapped[int | None] = mapped_column(Integer)
     target: Mapped[str] = mapped_column(String(2048))  # URL or e-mail address

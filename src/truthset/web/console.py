@@ -13,6 +13,7 @@ from truthset.background import autolabeling
 from truthset.errors import Invalid, NotFound, TruthsetError
 from truthset.exports import FORMATS, runs
 from truthset.hooks.failures import failed_objects
+from truthset.intake import publish
 from truthset.intake.options import streaming_options
 from truthset.labels import labels_from_list
 from truthset.operations.activity import job_activity
@@ -213,6 +214,7 @@ def _job_page(
         "estimate": planning.live_estimate(dep, name) if job.status == "InProgress" else None,
         "action_error": error,
         "streaming": streaming_options(job.options) is not None,
+        "undelivered": publish.undelivered(dep, job.id),
     }
     return render(request, "console/job.html", context, status=status, user=admin)
 
