@@ -8,6 +8,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Live
@@ -39,6 +40,7 @@ def _lines(*lines: dict[str, str]) -> str:
     return "".join(json.dumps(line) + "\n" for line in lines)
 
 
+@pytest.mark.usefixtures("no_page_errors")
 def test_add_objects_from_the_job_page(page: Page, live: Live, shots: Path, tmp_path: Path) -> None:
     make_admin(live.dep)
     [worker] = make_team(live.dep, workers=1)
@@ -77,6 +79,8 @@ def test_add_objects_from_the_job_page(page: Page, live: Live, shots: Path, tmp_
     expect(error).to_contain_text("line 3")
     expect(page.get_by_label("Manifest lines")).to_have_value(bad)  # kept to be fixed
     assert jobs.describe_job(live.dep, "triage").object_count == 3
+    # The error page (the form's answer) still follows the job: the runner labels the three.
+    expect(page.locator('[data-counter="TotalLabeled"]')).to_have_text("3", timeout=15_000)
 
 
 def test_the_form_needs_an_admin_and_its_token(page: Page, live: Live) -> None:
