@@ -148,6 +148,8 @@ def test_a_line_the_topic_never_takes_is_recorded_after_the_attempts(
 
     admin = login(client, "admin@example.org")
     client.cookies.clear()
+    described = client.get("/api/v1/jobs/reviews", headers=admin).json()
+    assert described["undelivered_output_lines"] == 5
     page = client.get("/console/jobs/reviews", headers=admin)
     assert page.status_code == 200, page.text
     assert "5 output lines not delivered" in page.text
