@@ -56,3 +56,37 @@ def test_streaming_add_stop_chain_clone(cli, tmp_path: Path) -> None:  # type: i
     assert "is InProgress" in cli("job", "chain", "triage-copy", "x", code=1)
     assert len(cli("job", "webhook-secret", "triage").strip()) == 64
     dep.db.dispose()
+
+
+def test_describe_lists_output_lines_never_delivered(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from tests.support.live import free_port
+    from truthset.background.runner import Runner
+    from truthset.clock import ManualClock
+    from truthset.notifications.delivery import ATTEMPTS, backoff
+
+    cli("admin", "create", "chief@example.org")
+    cli("team", "create", "nurses")
+    cli("worker", "create", "a@example.org", "--team", "nurses")
+    nobody = f"http://127.0.0.1:{free_port()}/labels"  # nothing listens there
+    cli(
+        "job", "create", "triage", "--streaming", "--output", str(tmp_path / "data" / "out"),
+        "--team", "nurses", "--task-type", "text-classification", "--labels", "urgent,routine",
+        "--workers-per-object", "1", "--webhook", nobody,
+    )  # fmt: skip
+    cli("job", "add", "triage", "--manifest", "-", stdin='{"source": "chest pain"}\n')
+    clock = ManualClock()  # from now: `job stop` below runs the stopping pass on the real clock
+    dep = open_deployment(cli.settings, clock=clock)
+    worker = workforce.get_user(dep, "a@example.org")
+    task = dispatch.next_task(dep, worker, "triage")
+    assert task is not None
+    dispatch.submit_answer(dep, worker, task.task_id, {"crowd-classifier": {"label": "urgent"}})
+    cli("job", "stop", "triage")  # its pass makes the first attempt
+    runner = Runner(dep)
+    for attempt in range(ATTEMPTS + 1):
+        runner.run_once()
+        clock.advance(backoff(attempt + 1))
+    described = cli("job", "describe", "triage")
+    assert "output lines not delivered" in described
+    assert "object 0 not sent to the webhook" in described
+    assert f"could not be reached: ConnectError (after {ATTEMPTS} attempts)" in described
+    dep.db.dispose()

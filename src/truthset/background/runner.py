@@ -24,6 +24,7 @@ from truthset.background import leases
 from truthset.background.lifecycle import OutputSchedule, needs_work, step_job
 from truthset.db.tables import Job, RunnerHeartbeat
 from truthset.deployment import Deployment, open_deployment
+from truthset.intake import publish
 from truthset.jobs import ACTIVE
 from truthset.notifications import delivery
 from truthset.output import remove_crash_leftovers
@@ -93,6 +94,8 @@ class Runner:
             forget_heartbeats(self.dep, now - timedelta(days=1))
         # Webhooks and e-mails wait in the outbox; sending them here keeps them out of requests.
         delivery.deliver_due(self.dep)
+        # Streaming jobs' output lines, also those of jobs that stopped before all went out.
+        publish.deliver_lines(self.dep)
         # A write per pass would compete with dispatch for SQLite's one writer; the lag metric
         # is read in tens of seconds, so a beat every few seconds is as good.
         if self.dep.throttle.due(("heartbeat", self.owner), now, HEARTBEAT_INTERVAL):

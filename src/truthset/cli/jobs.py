@@ -19,6 +19,7 @@ from truthset.cli.templates import custom_job_options, load_template
 from truthset.deployment import Deployment
 from truthset.errors import Invalid
 from truthset.hooks.failures import failed_objects
+from truthset.intake import publish
 from truthset.labels import labels_from_list
 
 manifest_app = typer.Typer(help="Input manifests (JSON Lines).", no_args_is_help=True)
@@ -58,6 +59,14 @@ def _show_job(dep: Deployment, job: jobs.JobInfo) -> None:
         table.add_row("failure", job.failure_reason)
     for object_id, reason in failed_objects(dep, job.id) if job.counters.failed else []:
         table.add_row(f"object {object_id} failed", reason)
+    count, lines = publish.undelivered(dep, job.id)
+    if count:
+        table.add_row("output lines not delivered", str(count))
+    for line in lines:
+        table.add_row(
+            f"object {line.object_id} not sent to the {line.destination}",
+            f"{line.reason} (after {line.attempts} attempts)",
+        )
     out.print(table)
 
 

@@ -251,7 +251,8 @@ class DataObject(Base):
     # a file, outside the roots); at TRUTHSET_MEDIA_READ_ATTEMPTS the object fails.
     media_failures: Mapped[int] = mapped_column(Integer, default=0)
     # Streaming jobs: a hash of the object's de-duplication id (one object per id), and whether
-    # its output line went to the output topic and webhook (None: the job publishes nothing).
+    # its output line was queued in the outbox for the output topic and webhook (None: the job
+    # publishes nothing; intake/publish.py).
     dedup_key: Mapped[str | None] = mapped_column(String(64))
     published: Mapped[bool | None] = mapped_column(Boolean)
     __table_args__ = (
@@ -418,7 +419,8 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # webhook | email
+    # webhook | email; sns | stream-webhook: a streaming job's output line (intake/publish.py)
+    kind: Mapped[str] = mapped_column(String(16))
     event: Mapped[str] = mapped_column(String(64))
     job_id: Mapped[int | None] = mapped_column(Integer)
     target: Mapped[str] = mapped_column(String(2048))  # URL or e-mail address

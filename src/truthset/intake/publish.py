@@ -1,28 +1,51 @@
 """A streaming job's output lines, one per labeled object, sent to its output SNS topic and/or
-webhook as they are labeled (at least once: an object is marked published only after every
-destination took it, so a failed send is retried on a later pass)."""
+webhook.
+
+Two steps, so that no line is lost or sent twice when a job stops or a runner restarts:
+
+1. `queue_labeled` (the job's pass, under its runner lease) puts each newly labeled object's
+   line in the outbox, one message per destination, in the transaction that marks the object
+   queued (`DataObject.published`): every line is queued exactly once, whatever crashes.
+2. `deliver_lines` sends what is due, from the job's pass and from every runner pass, so lines
+   queued before a stop still go out after the job reached Stopped. A failed send is retried
+   with the outbox's back-off (2 s doubling, at most an hour) up to its ATTEMPTS; then the line
+   is recorded as not delivered (`undelivered`: job describe, the console's job page) and no
+   longer tried. A delivered message is marked so, and never sent again.
+
+A runner killed between a send and its record sends that line again once the claim runs out;
+the webhook's `X-Truthset-Delivery` header (the outbox id) lets a receiver drop the repeat.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from botocore.exceptions import BotoCoreError, ClientError
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, update
 
-from truthset.db.tables import DataObject
+from truthset.db.tables import DataObject, Job, OutboxMessage
 from truthset.deployment import Deployment
 from truthset.intake.options import topic_region
 from truthset.intake.queues import client
+from truthset.notifications import delivery
 from truthset.output import output_line
 
-log = logging.getLogger(__name__)
 BATCH = 100
 SIGNATURE_HEADER = "X-Truthset-Signature"
 WEBHOOK_TIMEOUT = 10.0
+TOPIC = "sns"
+WEBHOOK = "stream-webhook"
+KINDS = (TOPIC, WEBHOOK)
+EVENT = "output-line"
+# A call to deliver_lines sends at most this many batches: a long backlog is spread over passes.
+ROUNDS = 20
 
 
 def webhook_secret(dep: Deployment, job_name: str) -> str:
@@ -36,9 +59,23 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def publish_labeled(dep: Deployment, job: Any, stream: dict[str, Any]) -> int:
-    """Sends the output lines of labeled objects not sent yet; returns how many went out."""
-    sent = 0
+def destinations(stream: dict[str, Any]) -> list[tuple[str, str]]:
+    """(outbox kind, target) of each place the job's output lines go."""
+    found = []
+    if stream.get("output_topic"):
+        found.append((TOPIC, str(stream["output_topic"])))
+    if stream.get("webhook"):
+        found.append((WEBHOOK, str(stream["webhook"])))
+    return found
+
+
+def queue_labeled(dep: Deployment, job: Any, stream: dict[str, Any]) -> int:
+    """Puts the output lines of labeled objects not queued yet in the outbox; returns how many
+    objects were queued."""
+    targets = destinations(stream)
+    if not targets:
+        return 0
+    queued = 0
     while True:
         with dep.db.read() as conn:
             rows = conn.execute(
@@ -52,74 +89,160 @@ def publish_labeled(dep: Deployment, job: Any, stream: dict[str, Any]) -> int:
                 .limit(BATCH)
             ).all()
         if not rows:
-            return sent
-        lines = {row.object_id: output_line(row.line, row.label) for row in rows}
-        done = _send(dep, job, stream, lines)
-        if done:
-            with dep.db.write() as conn:
-                conn.execute(
-                    update(DataObject)
-                    .where(DataObject.job_id == job.id, DataObject.object_id.in_(done))
-                    .values(published=True)
-                )
-        sent += len(done)
-        if len(done) < len(rows):
-            return sent  # a destination failed: try again on a later pass
-
-
-def _send(dep: Deployment, job: Any, stream: dict[str, Any], lines: dict[int, str]) -> list[int]:
-    """The object ids every destination took."""
-    ok = list(lines)
-    if stream.get("output_topic"):
-        ok = _to_topic(stream["output_topic"], {i: lines[i] for i in ok}, job.name)
-    if stream.get("webhook"):
-        ok = _to_webhook(dep, stream["webhook"], {i: lines[i] for i in ok}, job.name)
-    return ok
-
-
-def _to_topic(topic: str, lines: dict[int, str], job_name: str) -> list[int]:
-    sns = client("sns", topic_region(topic))
-    ok: list[int] = []
-    ids = list(lines)
-    for start in range(0, len(ids), 10):
-        chunk = ids[start : start + 10]
-        try:
-            result = sns.publish_batch(
-                TopicArn=topic,
-                PublishBatchRequestEntries=[{"Id": str(i), "Message": lines[i]} for i in chunk],
-            )
-        except (ClientError, BotoCoreError) as error:
-            log.warning("job %s: output topic %s did not take lines: %s", job_name, topic, error)
-            return ok
-        ok += [int(entry["Id"]) for entry in result.get("Successful", [])]
-        if result.get("Failed"):
-            return ok
-    return ok
-
-
-def _to_webhook(dep: Deployment, url: str, lines: dict[int, str], job_name: str) -> list[int]:
-    """One POST per output line, its body the line, signed with the job's webhook secret."""
-    secret = webhook_secret(dep, job_name)
-    ok: list[int] = []
-    with httpx.Client(timeout=WEBHOOK_TIMEOUT) as http:
-        for object_id, line in lines.items():
-            body = line.encode()
-            headers = {
-                "Content-Type": "application/json",
-                SIGNATURE_HEADER: signature(secret, body),
-                "X-Truthset-Job": job_name,
+            return queued
+        now = dep.clock.now()
+        common = {"event": EVENT, "job_id": job.id, "state": "pending", "attempts": 0}
+        messages = [
+            {
+                **common,
+                "kind": kind,
+                "target": target,
+                "payload": json.dumps(
+                    {"object": row.object_id, "line": output_line(row.line, row.label)},
+                    ensure_ascii=False,
+                ),
+                "next_at": now,
+                "created_at": now,
             }
+            for row in rows
+            for kind, target in targets
+        ]
+        ids = [row.object_id for row in rows]
+        with dep.db.write() as conn:
+            conn.execute(insert(OutboxMessage), messages)
+            conn.execute(
+                update(DataObject)
+                .where(DataObject.job_id == job.id, DataObject.object_id.in_(ids))
+                .values(published=True)
+            )
+        queued += len(rows)
+
+
+def deliver_lines(dep: Deployment, job_id: int | None = None) -> int:
+    """Sends the output lines that are due (of one job, or of every job, ended ones too);
+    returns how many were delivered."""
+    delivered = 0
+    for _ in range(ROUNDS):
+        claimed = delivery.claim(dep, KINDS, job_id, BATCH)
+        if not claimed:
+            break
+        names = _job_names(dep, {row.job_id for row in claimed})
+        errors = _to_topics(claimed) | _to_webhooks(dep, claimed, names)
+        delivery.settle(dep, [(row, errors.get(row.id)) for row in claimed])
+        delivered += sum(row.id not in errors for row in claimed)
+        if len(claimed) < BATCH:
+            break
+    return delivered
+
+
+def _job_names(dep: Deployment, job_ids: set[int]) -> dict[int, str]:
+    with dep.db.read() as conn:
+        rows = conn.execute(select(Job.id, Job.name).where(Job.id.in_(job_ids))).all()
+    return {row.id: row.name for row in rows}
+
+
+def _by_target(rows: Iterable[Any], kind: str) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        if row.kind == kind:
+            grouped[row.target].append(row)
+    return grouped
+
+
+def _line(row: Any) -> str:
+    return str(json.loads(row.payload)["line"])
+
+
+def _to_topics(rows: list[Any]) -> dict[int, str]:
+    """Publishes to each output topic, ten lines a call; returns why each failed line failed.
+    After a failed call the topic's other lines wait for the back-off too."""
+    errors: dict[int, str] = {}
+    for topic, messages in _by_target(rows, TOPIC).items():
+        sns = client("sns", topic_region(topic))
+        for start in range(0, len(messages), 10):
+            chunk = messages[start : start + 10]
             try:
-                response = http.post(url, content=body, headers=headers)
-            except httpx.HTTPError as error:
-                # The host only: a URL's path or query may hold a token.
-                host = httpx.URL(url).host
-                log.warning(
-                    "job %s: webhook at %s failed: %s", job_name, host, type(error).__name__
+                result = sns.publish_batch(
+                    TopicArn=topic,
+                    PublishBatchRequestEntries=[
+                        {"Id": str(row.id), "Message": _line(row)} for row in chunk
+                    ],
                 )
-                return ok
-            if response.status_code >= 300:
-                log.warning("job %s: webhook answered %s", job_name, response.status_code)
-                return ok
-            ok.append(object_id)
-    return ok
+            except (ClientError, BotoCoreError) as error:
+                reason = f"output topic {topic} did not take the line: {error}"
+                errors.update({row.id: reason for row in messages[start:]})
+                break
+            for entry in result.get("Failed", []):
+                errors[int(entry["Id"])] = (
+                    f"output topic {topic} refused the line: {entry.get('Code')} "
+                    f"{entry.get('Message', '')}".strip()
+                )
+    return errors
+
+
+def _to_webhooks(dep: Deployment, rows: list[Any], names: dict[int, str]) -> dict[int, str]:
+    """One POST per output line, its body the line, signed with the job's webhook secret.
+    After a failure the webhook's other lines wait for the back-off too (a webhook that is down
+    would otherwise hold the runner for a timeout per line)."""
+    errors: dict[int, str] = {}
+    with httpx.Client(timeout=WEBHOOK_TIMEOUT, follow_redirects=False) as http:
+        for url, messages in _by_target(rows, WEBHOOK).items():
+            for index, row in enumerate(messages):
+                reason = _post(dep, http, url, row, names.get(row.job_id, ""))
+                if reason is not None:
+                    errors.update({later.id: reason for later in messages[index:]})
+                    break
+    return errors
+
+
+def _post(dep: Deployment, http: httpx.Client, url: str, row: Any, job_name: str) -> str | None:
+    body = _line(row).encode()
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: signature(webhook_secret(dep, job_name), body),
+        "X-Truthset-Job": job_name,
+        delivery.DELIVERY_HEADER: str(row.id),
+    }
+    # The host only in the reason: a URL's path or query may hold a token.
+    host = httpx.URL(url).host
+    try:
+        response = http.post(url, content=body, headers=headers)
+    except httpx.HTTPError as error:
+        return f"webhook at {host} could not be reached: {type(error).__name__}"
+    if not 200 <= response.status_code < 300:
+        return f"webhook at {host} answered HTTP {response.status_code}"
+    return None
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """An output line that failed every attempt: it is in the output manifest, but the topic
+    or webhook never took it."""
+
+    object_id: int
+    destination: str
+    reason: str
+    attempts: int
+
+
+def undelivered(dep: Deployment, job_id: int, limit: int = 10) -> tuple[int, list[Undelivered]]:
+    """How many of a job's output lines were given up on, and the first `limit` of them."""
+    given_up = (
+        OutboxMessage.job_id == job_id,
+        OutboxMessage.kind.in_(KINDS),
+        OutboxMessage.state == "failed",
+    )
+    with dep.db.read() as conn:
+        count = conn.scalar(select(func.count()).select_from(OutboxMessage).where(*given_up))
+        rows = conn.execute(
+            select(OutboxMessage.__table__).where(*given_up).order_by(OutboxMessage.id).limit(limit)
+        ).all()
+    return int(count or 0), [
+        Undelivered(
+            int(json.loads(row.payload)["object"]),
+            "output topic" if row.kind == TOPIC else "webhook",
+            row.last_error or "",
+            row.attempts,
+        )
+        for row in rows
+    ]

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from truthset.db.tables import Job
 from truthset.deployment import Deployment
 from truthset.intake.options import streaming_options, topic_region
-from truthset.intake.publish import publish_labeled
+from truthset.intake.publish import deliver_lines, queue_labeled
 from truthset.intake.sqs import poll
 from truthset.jobs import UNFINISHED, has_objects_in
 
@@ -43,7 +43,9 @@ def step(dep: Deployment, job: Any) -> None:
             log.warning("job %s: reading queue %s failed: %s", job.name, stream["queue_url"], error)
             empty = False
     if stream.get("output_topic") or stream.get("webhook"):
-        publish_labeled(dep, job, stream)
+        # Queued here, in the job's pass; also delivered by every runner pass once it ended.
+        queue_labeled(dep, job, stream)
+        deliver_lines(dep, job.id)
     if job.status == "InProgress" and empty:
         _stop_if_idle(dep, job.id)
 

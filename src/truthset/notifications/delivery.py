@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -32,6 +32,8 @@ SEND_TIMEOUT = 10.0
 BATCH = 50
 EVENT_HEADER = "X-Truthset-Event"
 DELIVERY_HEADER = "X-Truthset-Delivery"
+# The kinds sent here; streaming jobs' output lines wait in the outbox too (intake/publish.py).
+KINDS = ("webhook", "email")
 
 
 def backoff(attempts: int) -> float:
@@ -39,15 +41,26 @@ def backoff(attempts: int) -> float:
     return float(min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** (attempts - 1)))
 
 
-def _claim(dep: Deployment) -> list[Any]:
+def claim(
+    dep: Deployment, kinds: tuple[str, ...], job_id: int | None = None, batch: int = BATCH
+) -> list[Any]:
+    """Due messages of these kinds (of one job, or any), each moved past the send timeout so
+    that no other runner sends it meanwhile."""
     now = dep.clock.now()
+    where = [
+        OutboxMessage.state == "pending",
+        OutboxMessage.next_at <= now,
+        OutboxMessage.kind.in_(kinds),
+    ]
+    if job_id is not None:
+        where.append(OutboxMessage.job_id == job_id)
     with dep.db.read() as conn:
         due = list(
             conn.execute(
                 select(OutboxMessage.__table__)
-                .where(OutboxMessage.state == "pending", OutboxMessage.next_at <= now)
+                .where(*where)
                 .order_by(OutboxMessage.id)
-                .limit(BATCH)
+                .limit(batch)
             )
         )
     if not due:
@@ -72,14 +85,14 @@ def _claim(dep: Deployment) -> list[Any]:
 
 def deliver_due(dep: Deployment) -> int:
     """Sends what is due; returns how many were delivered."""
-    claimed = _claim(dep)
+    claimed = claim(dep, KINDS)
     if not claimed:
         return 0
     delivered = 0
     with httpx.Client(timeout=SEND_TIMEOUT, follow_redirects=False) as client:
         for row in claimed:
             error = _send(dep, client, row)
-            _settle(dep, row, error)
+            settle(dep, [(row, error)])
             delivered += error is None
     return delivered
 
@@ -113,24 +126,24 @@ def _send(dep: Deployment, client: httpx.Client, row: Any) -> str | None:
     return None
 
 
-def _settle(dep: Deployment, row: Any, error: str | None) -> None:
+def settle(dep: Deployment, outcomes: list[tuple[Any, str | None]]) -> None:
+    """Records how sending went (None: delivered, else why not), in one transaction: delivered,
+    due again after the back-off, or failed for good after ATTEMPTS."""
     now = dep.clock.now()
-    if error is None:
-        values: dict[str, Any] = {
-            "state": "delivered",
-            "delivered_at": now,
-            "attempts": row.attempts + 1,
-        }
-    else:
-        attempts = row.attempts + 1
-        log.warning(
-            "notification %s (%s) failed, attempt %d: %s", row.id, row.event, attempts, error
-        )
-        values = {
-            "attempts": attempts,
-            "last_error": error[:1024],
-            "state": "failed" if attempts >= ATTEMPTS else "pending",
-            "next_at": now + timedelta(seconds=backoff(attempts)),
-        }
     with dep.db.write() as conn:
-        conn.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+        for row, error in outcomes:
+            values = _outcome(row, error, now)
+            conn.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+
+
+def _outcome(row: Any, error: str | None, now: datetime) -> dict[str, Any]:
+    attempts = row.attempts + 1
+    if error is None:
+        return {"state": "delivered", "delivered_at": now, "attempts": attempts}
+    log.warning("outbox message %s (%s) failed, attempt %d: %s", row.id, row.event, attempts, error)
+    return {
+        "attempts": attempts,
+        "last_error": error[:1024],
+        "state": "failed" if attempts >= ATTEMPTS else "pending",
+        "next_at": now + timedelta(seconds=backoff(attempts)),
+    }

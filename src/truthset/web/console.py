@@ -7,12 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from truthset import audit, chaining, jobs, manifests, planning, progress, quality, workforce
 from truthset.background import autolabeling
 from truthset.errors import Invalid, NotFound, TruthsetError
 from truthset.exports import FORMATS, runs
 from truthset.hooks.failures import failed_objects
+from truthset.intake import objects, publish
 from truthset.intake.options import streaming_options
 from truthset.labels import labels_from_list
 from truthset.operations.activity import job_activity
@@ -190,6 +193,11 @@ async def create_job(request: Request, admin: AdminUser, dep: DeploymentDep) -> 
 
 @router.get("/jobs/{name}")
 def job_detail(name: str, request: Request, admin: AdminUser, dep: DeploymentDep) -> Response:
+    # After the Add objects form: its counts, carried by the redirect (whole numbers only).
+    counts = [request.query_params.get(key, "") for key in ("added", "duplicates")]
+    if all(count.isdigit() for count in counts):
+        added = objects.Stored(int(counts[0]), int(counts[1]))
+        return _job_page(request, admin, dep, name, added=added)
     return _job_page(request, admin, dep, name)
 
 
@@ -200,6 +208,7 @@ def _job_page(
     name: str,
     error: str = "",
     status: int = 200,
+    **extra: object,
 ) -> Response:
     job = jobs.describe_job(dep, name)
     context = {
@@ -213,6 +222,8 @@ def _job_page(
         "estimate": planning.live_estimate(dep, name) if job.status == "InProgress" else None,
         "action_error": error,
         "streaming": streaming_options(job.options) is not None,
+        "undelivered": publish.undelivered(dep, job.id),
+        **extra,
     }
     return render(request, "console/job.html", context, status=status, user=admin)
 
@@ -221,6 +232,45 @@ def _job_page(
 def stop_job(name: str, admin: AdminUser, dep: DeploymentDep) -> Response:
     jobs.stop_job(dep, name)
     return RedirectResponse(f"/console/jobs/{name}", status_code=303)
+
+
+@router.post("/jobs/{name}/objects", dependencies=[CsrfChecked])
+async def add_objects(
+    name: str, request: Request, admin: AdminUser, dep: DeploymentDep
+) -> Response:
+    """The Add objects form of a running streaming job: pasted JSON Lines or a manifest file,
+    checked and stored as `POST /api/v1/jobs/{name}/objects` does (one bad line refuses all)."""
+    form = await request.form()
+    pasted = str(form.get("lines", ""))
+    upload = form.get("manifest")
+    try:
+        data = await _objects_given(pasted, upload)
+        stored = await run_in_threadpool(objects.add_lines, dep, name, data)
+    except TruthsetError as error:
+        problems = error.problems if isinstance(error, Invalid) else []
+        return _job_page(
+            request,
+            admin,
+            dep,
+            name,
+            status=400,
+            add_error=error.message,
+            add_problems=problems,
+            add_lines=pasted,
+        )
+    finally:
+        await form.close()
+    query = f"added={stored.added}&duplicates={stored.duplicates}"
+    return RedirectResponse(f"/console/jobs/{name}?{query}#add-objects", status_code=303)
+
+
+async def _objects_given(pasted: str, upload: object) -> bytes:
+    """The JSON Lines of the form: pasted, or the chosen file (an unchosen one has no name)."""
+    if not (isinstance(upload, UploadFile) and upload.filename):
+        return pasted.encode()
+    if pasted.strip():
+        raise Invalid("paste lines or choose a manifest file, not both")
+    return await upload.read()
 
 
 @router.post("/jobs/{name}/chain", dependencies=[CsrfChecked])

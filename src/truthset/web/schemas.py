@@ -183,6 +183,11 @@ class JobOut(BaseModel):
     ended_at: Timestamp | None
     failure_reason: str | None
     label_counters: LabelCountersOut
+    undelivered_output_lines: int | None = Field(
+        None,
+        description="Streaming jobs, in describe only: output lines given up on after every "
+        "retry (in the output manifest, but the output topic or webhook never took them)",
+    )
 
     @classmethod
     def of(cls, job: JobInfo) -> JobOut:

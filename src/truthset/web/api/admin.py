@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from truthset import jobs, quality, workforce
+from truthset.intake import publish
+from truthset.intake.options import streaming_options
 from truthset.operations.activity import Activity, job_activity
 from truthset.web.schemas import (
     ActivityOut,
@@ -124,8 +126,13 @@ def list_jobs(_admin: AdminUser, dep: DeploymentDep, status: str | None = None) 
 
 @router.get("/jobs/{name}", response_model=JobOut)
 def describe_job(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
-    """Status and Ground Truth's five label counters."""
-    return JobOut.of(jobs.describe_job(dep, name))
+    """Status and Ground Truth's five label counters; for a streaming job also how many output
+    lines its output topic or webhook never took (after every retry; docs/streaming.md)."""
+    job = jobs.describe_job(dep, name)
+    described = JobOut.of(job)
+    if streaming_options(job.options) is not None:
+        described.undelivered_output_lines = publish.undelivered(dep, job.id)[0]
+    return described
 
 
 @router.get("/jobs/{name}/quality", response_model=JobQualityOut)

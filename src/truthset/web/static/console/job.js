@@ -4,6 +4,7 @@
 const status = document.getElementById("job-status");
 const name = status?.dataset.job;
 const ENDED = ["Completed", "Failed", "Stopped"];
+const jobPage = `/console/jobs/${encodeURIComponent(name)}`;
 
 async function refresh() {
   const response = await fetch(`/api/v1/jobs/${encodeURIComponent(name)}`, { credentials: "same-origin" });
@@ -21,14 +22,15 @@ async function refresh() {
   await refreshAnswers();
   if (ENDED.includes(job.status)) {
     // Buttons and links depend on the status: show the page for the ended job once.
-    if (!ENDED.includes(status.dataset.initial)) location.reload();
+    // (Its address, not a reload: the page may be a form's answer, which a reload posts again.)
+    if (!ENDED.includes(status.dataset.initial)) location.assign(jobPage);
     return;
   }
   setTimeout(refresh, 2000);
 }
 
 async function refreshAnswers() {
-  const response = await fetch(location.pathname, { credentials: "same-origin" });
+  const response = await fetch(jobPage, { credentials: "same-origin" });
   if (!response.ok) return;
   const page = new DOMParser().parseFromString(await response.text(), "text/html");
   const fresh = page.getElementById("answers");
