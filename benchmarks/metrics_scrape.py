@@ -7,8 +7,9 @@ gone (each restart of a server or runner leaves its counters and histograms behi
 
 Dead processes are made by writing metrics under pids the kernel cannot hand out (above
 pid_max), as a process that counted requests on `--routes` routes, leases, answers, hook
-failures and runner passes would. Each row times the scrape (the same function /metrics runs,
-without HTTP), split into the folder's files and the database gauges.
+failures and runner passes would. Each row times reading the folder's files as the dead processes
+left them, then, after a process start folded them (operations/metrics_archive.py), the scrape
+(the same function /metrics runs, without HTTP), split into the files and the database gauges.
 """
 
 from __future__ import annotations
@@ -60,17 +61,19 @@ def median_ms(call: Callable[[], object], times: int = 15) -> float:
 
 
 def row(dep: Deployment, folder: Path, dead: int) -> str:
-    """One scrape's cost with the folder as it is now, from this (live) process."""
+    """The folder's files read before the start of a process folds the dead ones, then one
+    scrape's cost after it, from this (live) process."""
+    files = CollectorRegistry(auto_describe=False)
+    MultiProcessCollector(files, path=str(folder))
+    unfolded = f"| {dead} | {len(list(folder.glob('*.db')))} | {median_ms(lambda: generate_latest(files), 5):.1f} ms "
     multiprocess.enable(folder, "server")
     metrics.request_done("GET", "/metrics", 200, 0.01)
     registry = registry_for(dep)
     exposition(registry)  # the first scrape sweeps the dead processes' live gauges
-    files = CollectorRegistry(auto_describe=False)
-    MultiProcessCollector(files, path=str(folder))
     gauges = CollectorRegistry(auto_describe=False)
     gauges.register(DatabaseCollector(dep))
-    line = (
-        f"| {dead} | {len(list(folder.glob('*.db')))} "
+    line = unfolded + (
+        f"| {len(list(folder.glob('*.db')))} "
         f"| {median_ms(lambda: exposition(registry)):.1f} ms "
         f"| {median_ms(lambda: generate_latest(files)):.1f} ms "
         f"| {median_ms(lambda: generate_latest(gauges)):.1f} ms |"
@@ -98,9 +101,10 @@ def main() -> None:
         prepare(settings, 5, args.objects, 3)
         dep = open_deployment(settings, migrate=False)
         print(
-            f"| dead processes | files | scrape p50 | of it: files | of it: database ({args.objects} objects) |"
+            "| dead processes | files | reading them | files after the fold | scrape p50 "
+            f"| of it: files | of it: database ({args.objects} objects) |"
         )
-        print("|---:|---:|---:|---:|---:|")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
         made = 0
         for dead in (int(n) for n in args.dead.split(",")):
             leave_dead_processes(folder, FIRST_DEAD_PID + made, dead - made, args.routes)

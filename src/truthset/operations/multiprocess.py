@@ -2,8 +2,8 @@
 process (every `truthset serve` server and its runner child) writes its values to its own files
 in one folder, named by its pid, and /metrics on any server adds up the folder's files.
 
-Counters and histograms of a process that has died stay in the folder, so the host's totals
-never go backwards. The live gauges (requests in progress, processes, a runner's latest pass) of
+Counters and histograms of a process that has died stay in the host's totals: folded into one
+archive file per type when a process starts (operations/metrics_archive.py). The live gauges (requests in progress, processes, a runner's latest pass) of
 a dead process are swept: at each process start, and at each scrape. A pid is dead when the
 kernel has no such process, which is why the folder belongs to one host and one pid namespace
 (the default names the host: <data_dir>/metrics/<hostname>)."""
@@ -19,7 +19,7 @@ from pathlib import Path
 from prometheus_client import multiprocess as client_multiprocess
 from prometheus_client import values
 
-from truthset.operations import metrics
+from truthset.operations import metrics, metrics_archive
 from truthset.settings import Settings
 
 FOLDER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
@@ -44,9 +44,12 @@ def enable(folder: Path, role: str) -> None:
         )
     folder.mkdir(parents=True, exist_ok=True)
     os.environ[FOLDER_VARIABLE] = str(folder)
-    # A process that had this pid before (a container's pid 1 after a restart) left live
-    # gauges that this process would otherwise read back as its own.
-    sweep(folder, include_self=True)
+    with metrics_archive.locked(folder, exclusive=True):
+        # A process that had this pid before (a container's pid 1 after a restart) left files
+        # that this process would otherwise read back as its own.
+        sweep(folder, include_self=True)
+        me = os.getpid()
+        metrics_archive.fold(folder, lambda pid: pid == me or not _alive(pid))
     if not getattr(values.ValueClass, "_multiprocess", False):
         values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
     metrics.rebuild().processes.labels(role).set(1)

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from truthset.deployment import Deployment
-from truthset.operations import metrics, multiprocess
+from truthset.operations import metrics, metrics_archive, multiprocess
 from truthset.operations.gauges import DatabaseCollector
 
 
@@ -30,6 +30,11 @@ def registry_for(dep: Deployment) -> CollectorRegistry:
 
 def exposition(registry: CollectorRegistry) -> bytes:
     folder = multiprocess.active_folder()
-    if folder is not None:
-        multiprocess.sweep(folder)
-    return generate_latest(registry)
+    if folder is None:
+        return generate_latest(registry)
+    multiprocess.sweep(folder)
+    if (folder / metrics_archive.JOURNAL).exists():
+        with metrics_archive.locked(folder, exclusive=True):
+            metrics_archive.finish(folder)  # a fold a crash cut short
+    with metrics_archive.locked(folder, exclusive=False):
+        return generate_latest(registry)
