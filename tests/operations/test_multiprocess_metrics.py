@@ -5,7 +5,10 @@ start) but not its live gauges."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -130,3 +133,21 @@ def test_one_scrape_sums_the_servers_and_runners_of_the_host(
             restarted.process.terminate()
             restarted.process.wait(timeout=30)
             restarted.log.close()
+
+
+def test_serve_refuses_a_different_inherited_multiprocess_folder(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "TRUTHSET_DATA_DIR": str(tmp_path / "data"),
+        "TRUTHSET_METRICS_DIR": str(tmp_path / "ours"),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "theirs"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "truthset.cli.main", "serve", "--port", "9"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert b"set only TRUTHSET_METRICS_DIR" in done.stderr
+    assert not (tmp_path / "ours").exists()
