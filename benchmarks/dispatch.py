@@ -436,8 +436,20 @@ def main() -> None:
     sizes = [int(size.replace("_", "")) for size in args.objects.split(",")]
     counts = [int(count) for count in args.servers.split(",")]
     results = [run(args, objects, servers) for servers in counts for objects in sizes]
-    backend = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
-    table(results, backend, args.workers)
+    table(results, durability(args.database_url), args.workers)
+
+
+def durability(url: str) -> str:
+    """The backend and what a commit waits for: PostgreSQL's default (synchronous_commit on)
+    flushes the WAL on every commit, SQLite's NORMAL does not; compare like with like."""
+    if not url:
+        mode = os.environ.get("TRUTHSET_SQLITE_SYNCHRONOUS", "NORMAL")
+        return f"SQLite (synchronous={mode})"
+    admin = make_url(url).set(drivername="postgresql")
+    with psycopg.connect(admin.render_as_string(hide_password=False)) as conn:
+        commit = conn.execute("SHOW synchronous_commit").fetchone()
+        fsync = conn.execute("SHOW fsync").fetchone()
+    return f"PostgreSQL (synchronous_commit={commit and commit[0]}, fsync={fsync and fsync[0]})"
 
 
 if __name__ == "__main__":

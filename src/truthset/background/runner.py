@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 
+from truthset import collector
 from truthset.audit import chain
 from truthset.background import leases
 from truthset.background.lifecycle import OutputSchedule, needs_work, step_job
@@ -152,6 +153,7 @@ def _process_main(settings: Settings, parent: int) -> None:
     if folder is not None:
         multiprocess.enable(folder, "runner")
     dep = open_deployment(settings, migrate=False)
+    collector.settle()
     runner = Runner(dep)
     runner.start()
     # Ends with the server, also when the server was killed and could not stop it.

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 from typing import Annotated
 
 import typer
 import uvicorn
 
+from truthset import collector
 from truthset import demo as demo_data
 from truthset.app import create_app
 from truthset.background.runner import start_process
@@ -31,10 +31,8 @@ def _serve(
         runner = start_process(config)
         dep.settings = config.model_copy(update={"run_background": False})
     app = create_app(deployment=dep)
-    # Everything imported so far lives as long as the server: keep it out of the collector's
-    # way, and collect less often, so that full collections do not pause busy request handling.
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    # Full collections would pause busy request handling.
+    collector.settle()
     try:
         # proxy_headers off: uvicorn would believe X-Forwarded-For from any loopback peer;
         # truthset reads it itself, from TRUTHSET_TRUSTED_PROXIES only.

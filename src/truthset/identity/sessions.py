@@ -33,13 +33,18 @@ def issue_token(dep: Deployment, user_id: int, kind: str) -> str:
     return token
 
 
+def cached_token(dep: Deployment, token: str) -> tuple[UserInfo, str] | None:
+    """The user and kind of a token resolved in the last few seconds, without a query."""
+    return dep.token_cache.get(token_hash(token), dep.clock.now())  # type: ignore[return-value]
+
+
 def resolve_token(dep: Deployment, token: str) -> tuple[UserInfo, str]:
     """The user and token kind behind a bearer token or session; raises Unauthenticated."""
+    cached = cached_token(dep, token)
+    if cached is not None:
+        return cached
     digest = token_hash(token)
     now = dep.clock.now()
-    cached = dep.token_cache.get(digest, now)
-    if cached is not None:
-        return cached  # type: ignore[return-value]
     with dep.db.read() as conn:
         row = conn.execute(
             select(User.__table__, AuthToken.kind, AuthToken.expires_at)

@@ -8,13 +8,14 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from truthset.audit import set_actor
 from truthset.deployment import Deployment
 from truthset.errors import Forbidden, Unauthenticated
 from truthset.identity.accounts import UserInfo
 from truthset.identity.network import Network, client_address, parse_networks
-from truthset.identity.sessions import resolve_token
+from truthset.identity.sessions import cached_token, resolve_token
 
 SESSION_COOKIE = "truthset_session"
 CSRF_COOKIE = "truthset_csrf"
@@ -23,7 +24,9 @@ CSRF_FIELD = "csrf_token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def deployment(request: Request) -> Deployment:
+async def deployment(request: Request) -> Deployment:
+    # async, though it awaits nothing: FastAPI runs a plain-def dependency in its thread pool,
+    # a thread hop (and a GIL hand-over) on every request of every route.
     return request.app.state.deployment  # type: ignore[no-any-return]
 
 
@@ -94,17 +97,30 @@ def set_session(request: Request, response: Response, token: str) -> None:
     )
 
 
+async def _resolve(dep: Deployment, token: str) -> UserInfo:
+    """A token's user: from the cache on the event loop; a miss queries the database, which on
+    PostgreSQL is a round trip that would stall every other request on the loop, so it goes
+    to the thread pool there (SQLite's read is shorter than the hop)."""
+    cached = cached_token(dep, token)
+    if cached is None:
+        if dep.db.is_sqlite:
+            cached = resolve_token(dep, token)
+        else:
+            cached = await run_in_threadpool(resolve_token, dep, token)
+    return cached[0]
+
+
 async def current_user(request: Request) -> UserInfo:
     dep: Deployment = request.app.state.deployment
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user, _kind = resolve_token(dep, header[7:].strip())
+        user = await _resolve(dep, header[7:].strip())
         set_actor(user.email, user.id)
         return user
     session = request.cookies.get(SESSION_COOKIE)
     if not session:
         raise Unauthenticated("sign in first")
-    user, _kind = resolve_token(dep, session)
+    user = await _resolve(dep, session)
     set_actor(user.email, user.id)
     await check_csrf(request)
     return user

@@ -90,14 +90,18 @@ def create_workers(
     return created
 
 
-def keep_an_admin(conn: Connection, dep: Deployment, user: Any) -> None:
-    """Refuses to take away the last active admin (disabling or demoting `user`). On PostgreSQL
-    the active admins' rows are locked first, so two admins disabling each other at the same
-    moment cannot both succeed."""
+def lock_admins(conn: Connection, dep: Deployment) -> set[int]:
+    """The active admins' ids, their rows locked on PostgreSQL in id order, before any other
+    user row: two admins disabling each other at the same moment then queue, and neither
+    holds a row the other waits for (locking the target first deadlocked)."""
     query = select(User.id).where(User.is_admin.is_(True), User.status == "active")
     if not dep.db.is_sqlite:
-        query = query.with_for_update()
-    admins = set(conn.scalars(query))
+        query = query.order_by(User.id).with_for_update()
+    return set(conn.scalars(query))
+
+
+def keep_an_admin(admins: set[int], user: Any) -> None:
+    """Refuses to take away the last active admin (disabling or demoting `user`)."""
     if user.id in admins and not admins - {user.id}:
         raise Conflict(
             f"{user.email} is the last active admin: without them nobody could "
@@ -122,9 +126,10 @@ def set_disabled(dep: Deployment, email: str, disabled: bool) -> UserInfo:
     from truthset import dispatch  # dispatch builds on the workforce: imported when used
 
     with dep.db.write() as conn:
+        admins = lock_admins(conn, dep) if disabled else set()
         user = _locked_user(conn, dep, email)
         if disabled:
-            keep_an_admin(conn, dep, user)
+            keep_an_admin(admins, user)
         signs_in = user.password_hash or user.oidc_subject
         status = "disabled" if disabled else "active" if signs_in else "invited"
         user_id: int = user.id
@@ -143,9 +148,10 @@ def set_disabled(dep: Deployment, email: str, disabled: bool) -> UserInfo:
 def set_admin(dep: Deployment, email: str, is_admin: bool) -> UserInfo:
     """Grants or takes away admin. The last active admin keeps it."""
     with dep.db.write() as conn:
+        admins = lock_admins(conn, dep) if not is_admin else set()
         user = _locked_user(conn, dep, email)
         if not is_admin:
-            keep_an_admin(conn, dep, user)
+            keep_an_admin(admins, user)
         user_id = user.id
         conn.execute(
             update(User)
