@@ -26,7 +26,11 @@ from pathlib import Path
 from dispatch import fresh_database, prepare  # type: ignore[import-not-found]
 from prometheus_client import CollectorRegistry, generate_latest, values
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
 
+from truthset.background.runner import Runner
+from truthset.db.tables import DataObject
 from truthset.deployment import Deployment, open_deployment
 from truthset.operations import metrics, multiprocess
 from truthset.operations.gauges import DatabaseCollector
@@ -82,6 +86,18 @@ def row(dep: Deployment, folder: Path, dead: int) -> str:
     return line
 
 
+def gauged_objects(dep: Deployment) -> float:
+    """The job's objects as the scrape's database gauges count them (open or waiting)."""
+    text = exposition(registry_for(dep)).decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name
+        in ("truthset_job_queue_depth", "truthset_job_objects_awaiting_consolidation")
+        for sample in family.samples
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -100,6 +116,7 @@ def main() -> None:
         settings = Settings(data_dir=data, database_url=url, fast_password_hashing=True)
         prepare(settings, 5, args.objects, 3)
         dep = open_deployment(settings, migrate=False)
+        Runner(dep).run_once()  # the job's objects open for workers
         print(
             "| dead processes | files | reading them | files after the fold | scrape p50 "
             f"| of it: files | of it: database ({args.objects} objects) |"
@@ -110,6 +127,12 @@ def main() -> None:
             leave_dead_processes(folder, FIRST_DEAD_PID + made, dead - made, args.routes)
             made = dead
             print(row(dep, folder, dead), flush=True)
+        with dep.db.read() as conn:
+            stored = conn.scalar(select(func.count()).select_from(DataObject))
+        # Objects beyond the job's open window wait as 'queued', which the queue depth omits.
+        print(
+            f"job objects stored: {stored}, open or answered in the gauges: {gauged_objects(dep):.0f}"
+        )
         dep.db.dispose()
     finally:
         shutil.rmtree(data, ignore_errors=True)
