@@ -305,6 +305,13 @@ class Settings(BaseSettings):
         "duration, client, actor; never paths, queries, tokens or cookies): stderr, a file path, "
         "or empty for nowhere.",
     )
+    metrics_dir: str = Field(
+        "",
+        description="Folder where this host's server and runner processes keep their Prometheus "
+        "metrics (prometheus-client's multiprocess mode), so that /metrics on any server of the "
+        "host reports the host's totals; empty means <data_dir>/metrics/<hostname>. One folder "
+        "per host, on a local disk.",
+    )
     audit_log: str = Field(
         "",
         description="Where audit entries are also streamed as JSON lines: a file path, "

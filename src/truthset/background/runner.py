@@ -27,6 +27,7 @@ from truthset.deployment import Deployment, open_deployment
 from truthset.intake import publish
 from truthset.jobs import ACTIVE
 from truthset.notifications import delivery
+from truthset.operations import metrics, multiprocess
 from truthset.output import remove_crash_leftovers
 from truthset.settings import Settings
 from truthset.workforce import forget_old_failures
@@ -72,6 +73,7 @@ class Runner:
 
     def run_once(self) -> None:
         """Steps every active job this process can get the lease of."""
+        started = time.perf_counter()
         with self.dep.db.read() as conn:
             job_ids = list(
                 conn.scalars(select(Job.id).where(Job.status.in_(ACTIVE)).order_by(Job.id))
@@ -100,6 +102,7 @@ class Runner:
         # is read in tens of seconds, so a beat every few seconds is as good.
         if self.dep.throttle.due(("heartbeat", self.owner), now, HEARTBEAT_INTERVAL):
             heartbeat(self.dep, self.owner)
+        metrics.runner_pass_done(time.perf_counter() - started)
 
 
 def heartbeat(dep: Deployment, owner: str) -> None:
@@ -149,6 +152,9 @@ def _process_main(settings: Settings, parent: int) -> None:
     # Background work yields the CPU to request handling when both want it: a worker waiting
     # for the next task matters more than an output manifest a few seconds fresher.
     os.nice(RUNNER_NICENESS)
+    folder = multiprocess.inherited_folder()
+    if folder is not None:
+        multiprocess.enable(folder, "runner")
     dep = open_deployment(settings, migrate=False)
     collector.settle()
     runner = Runner(dep)

@@ -14,6 +14,7 @@ from truthset.background.runner import start_process
 from truthset.cli.context import deployment, out, settings
 from truthset.db.migrate import upgrade
 from truthset.deployment import open_deployment
+from truthset.operations import multiprocess
 
 
 def _serve(
@@ -22,6 +23,8 @@ def _serve(
     overrides = {"host": host, "port": port, "public_base_url": public_base_url}
     ctx.find_root().obj.update({k: v for k, v in overrides.items() if v is not None})
     config = settings(ctx)
+    # Before anything is counted, and before the runner child starts (it inherits the folder).
+    multiprocess.enable(multiprocess.folder_for(config), "server")
     dep = open_deployment(config)
     runner = None
     if config.run_background and config.background_process:

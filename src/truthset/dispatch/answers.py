@@ -23,7 +23,7 @@ from truthset.db.tables import DataObject, Job, Task
 from truthset.deployment import Deployment
 from truthset.errors import Gone, NotFound
 from truthset.jobs import JobRecord, job_record
-from truthset.operations.metrics import ANSWERS
+from truthset.operations.metrics import count_answer
 from truthset.tasktypes.registry import task_type
 from truthset.workforce import UserInfo
 
@@ -57,7 +57,7 @@ def _check_answerable(task: Any, user: UserInfo, task_id: int, now: datetime) ->
 def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) -> None:
     """Stores a worker's answer; returns only after it is committed."""
     if not dep.db.is_sqlite and _answer_postgres(dep, user, task_id, answer):
-        ANSWERS.inc()
+        count_answer()
         return
     now = dep.clock.now()
     closed = False
@@ -93,7 +93,7 @@ def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) ->
         if counted.answers >= job.workers_per_object and counted.state == "open":
             close_object(conn, task.job_id, task.object_id, "answered")
             closed = True
-    ANSWERS.inc()
+    count_answer()
     if closed:
         dep.wake.set()
     _after_answer(dep, job, task.object_id, counted.answers, counted.wanted, counted.state)

@@ -23,7 +23,7 @@ from truthset.db.tables import DataObject, Job, Task
 from truthset.deployment import Deployment
 from truthset.errors import NotFound, NotReady
 from truthset.jobs import JobRecord, job_record
-from truthset.operations.metrics import LEASES
+from truthset.operations.metrics import count_lease
 from truthset.workforce import UserInfo, cached_team_ids
 
 # A worker may hold the task they work on plus one prefetched task per job.
@@ -67,7 +67,7 @@ def next_task(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | No
         except _WindowFilled:
             continue  # rolled back; the next try sees the window full and leases elsewhere
         if leased is not None:
-            LEASES.inc()
+            count_lease()
         return leased
     return None
 

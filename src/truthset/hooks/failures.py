@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select, update
 from truthset import output
 from truthset.db.tables import DataObject
 from truthset.deployment import Deployment
-from truthset.operations.metrics import HOOK_FAILURES
+from truthset.operations.metrics import count_hook_failures
 from truthset.output import FAILED_STATES
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def record_failures(dep: Deployment, job: Any, failures: dict[int, str]) -> int:
     """Counts one failed attempt per object; returns how many objects failed for good."""
     if not failures:
         return 0
-    HOOK_FAILURES.labels(job.name).inc(len(failures))
+    count_hook_failures(job.name, len(failures))
     attempts = dep.settings.hook_attempts
     params = [
         {

@@ -1,123 +1,132 @@
-"""Prometheus metrics. Counters and histograms are per process (requests, leases, answers,
-hook failures); gauges that must agree across processes (queue depth, leased tasks, runner
-lag) are read from the database when /metrics is scraped, so any server answers for all."""
+"""The metrics each process counts: requests, latencies, leases, answers, hook failures and the
+runner's passes. `truthset serve` puts them in prometheus-client's multiprocess mode
+(operations/multiprocess.py), where every process of the host writes its values to files in one
+folder and a scrape of any server adds them up; elsewhere (tests, CLI commands) they are plain
+in-process values. The metrics are made on first use, not at import: prometheus-client fixes a
+value's storage when the value is made, and the mode is chosen after the modules are imported."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
+import time
+from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
-from sqlalchemy import Connection, func, select
+from prometheus_client import Counter, Gauge, Histogram
 
-from truthset.db.tables import DataObject, Job, RunnerHeartbeat, Task
-from truthset.deployment import Deployment
-
-REQUESTS = Counter(
-    "truthset_http_requests",
-    "HTTP requests by method, route template and status.",
-    ["method", "route", "status"],
-    registry=None,
-)
-LATENCY = Histogram(
-    "truthset_http_request_duration_seconds",
-    "Time to the end of the response, by method and route template.",
-    ["method", "route"],
-    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-    registry=None,
-)
-LEASES = Counter("truthset_leases", "Tasks leased to workers.", registry=None)
-ANSWERS = Counter("truthset_answers", "Answers stored (acknowledged to workers).", registry=None)
-HOOK_FAILURES = Counter(
-    "truthset_hook_failures",
-    "Failed pre- or post-annotation hook calls (per data object attempt), in this process.",
-    ["job"],
-    registry=None,
-)
-_ACTIVE = ("Initializing", "InProgress", "Stopping")
+_SECONDS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_PASS_SECONDS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
-class DatabaseCollector(Collector):
-    """The gauges read at scrape time: a few indexed aggregate queries."""
-
-    def __init__(self, dep: Deployment) -> None:
-        self.dep = dep
-
-    def collect(self) -> Iterator[Metric]:
-        now = self.dep.clock.now()
-        depth = GaugeMetricFamily(
-            "truthset_job_queue_depth",
-            "Data objects still open for workers, per job.",
-            labels=["job"],
-        )
-        leased = GaugeMetricFamily(
-            "truthset_job_leased_tasks", "Tasks leased to workers now, per job.", labels=["job"]
-        )
-        waiting = GaugeMetricFamily(
-            "truthset_job_objects_awaiting_consolidation",
-            "Data objects with all answers, not yet consolidated, per job.",
-            labels=["job"],
-        )
-        with self.dep.db.read() as conn:
-            names = dict(
-                conn.execute(select(Job.id, Job.name).where(Job.status.in_(_ACTIVE))).all()
-            )
-            for state, family in (("open", depth), ("answered", waiting)):
-                counts = dict.fromkeys(names, 0)
-                counts.update(_objects_in(conn, list(names), state))
-                for job_id, count in counts.items():
-                    family.add_metric([names[job_id]], count)
-            counts = dict.fromkeys(names, 0)
-            counts.update(_leased(conn, list(names), now))
-            for job_id, count in counts.items():
-                leased.add_metric([names[job_id]], count)
-            beat = conn.scalar(select(func.max(RunnerHeartbeat.beat_at)))
-        yield depth
-        yield leased
-        yield waiting
-        yield _lag(beat, now)
+@dataclass(frozen=True)
+class ProcessMetrics:
+    requests: Counter
+    latency: Histogram
+    in_progress: Gauge
+    leases: Counter
+    answers: Counter
+    hook_failures: Counter
+    runner_passes: Histogram
+    runner_last_pass: Gauge
+    processes: Gauge
 
 
-def _objects_in(conn: Connection, job_ids: list[int], state: str) -> dict[int, int]:
-    if not job_ids:
-        return {}
-    rows = conn.execute(
-        select(DataObject.job_id, func.count())
-        .where(DataObject.job_id.in_(job_ids), DataObject.state == state)
-        .group_by(DataObject.job_id)
+def _build() -> ProcessMetrics:
+    # registry=None: the scrape's registry (operations/scrape.py) collects them, from this
+    # process or from every process's files.
+    return ProcessMetrics(
+        requests=Counter(
+            "truthset_http_requests",
+            "HTTP requests by method, route template and status.",
+            ["method", "route", "status"],
+            registry=None,
+        ),
+        latency=Histogram(
+            "truthset_http_request_duration_seconds",
+            "Time to the end of the response, by method and route template.",
+            ["method", "route"],
+            buckets=_SECONDS,
+            registry=None,
+        ),
+        # livesum: the requests in flight in the host's live processes; a killed process's
+        # count leaves the sum when its files are swept.
+        in_progress=Gauge(
+            "truthset_http_requests_in_progress",
+            "Requests being answered now.",
+            registry=None,
+            multiprocess_mode="livesum",
+        ),
+        leases=Counter("truthset_leases", "Tasks leased to workers.", registry=None),
+        answers=Counter(
+            "truthset_answers", "Answers stored (acknowledged to workers).", registry=None
+        ),
+        hook_failures=Counter(
+            "truthset_hook_failures",
+            "Failed pre- or post-annotation hook calls (per data object attempt).",
+            ["job"],
+            registry=None,
+        ),
+        runner_passes=Histogram(
+            "truthset_runner_pass_duration_seconds",
+            "Background runner passes over the active jobs, by duration.",
+            buckets=_PASS_SECONDS,
+            registry=None,
+        ),
+        # livemax: the newest pass of a runner still alive on this host (a dead runner's last
+        # pass would otherwise keep the host looking served).
+        runner_last_pass=Gauge(
+            "truthset_runner_last_pass_timestamp_seconds",
+            "Unix time of the latest pass of a live background runner of this host.",
+            registry=None,
+            multiprocess_mode="livemax",
+        ),
+        processes=Gauge(
+            "truthset_processes",
+            "Live truthset processes adding to this host's metrics, by role (server, runner).",
+            ["role"],
+            registry=None,
+            multiprocess_mode="livesum",
+        ),
     )
-    return {int(job_id): int(count) for job_id, count in rows}
 
 
-def _leased(conn: Connection, job_ids: list[int], now: datetime) -> dict[int, int]:
-    if not job_ids:
-        return {}
-    rows = conn.execute(
-        select(Task.job_id, func.count())
-        .where(Task.status == "leased", Task.expires_at > now, Task.job_id.in_(job_ids))
-        .group_by(Task.job_id)
-    )
-    return {int(job_id): int(count) for job_id, count in rows}
+_BUILT: list[ProcessMetrics] = []
 
 
-def _lag(beat: datetime | None, now: datetime) -> Metric:
-    lag = GaugeMetricFamily(
-        "truthset_runner_lag_seconds",
-        "Seconds since the latest pass of any background runner (NaN: none has run).",
-    )
-    lag.add_metric([], (now - beat).total_seconds() if beat is not None else float("nan"))
-    return lag
+def current() -> ProcessMetrics:
+    if not _BUILT:
+        _BUILT.append(_build())
+    return _BUILT[0]
 
 
-def registry_for(dep: Deployment) -> CollectorRegistry:
-    """A registry with this process's counters and the deployment's database gauges."""
-    registry = CollectorRegistry(auto_describe=False)
-    for collector in (REQUESTS, LATENCY, LEASES, ANSWERS, HOOK_FAILURES, DatabaseCollector(dep)):
-        registry.register(collector)
-    return registry
+def rebuild() -> ProcessMetrics:
+    """Makes the metrics again, with the value storage prometheus-client has now."""
+    _BUILT.clear()
+    return current()
 
 
-def exposition(registry: CollectorRegistry) -> bytes:
-    return generate_latest(registry)
+def request_started() -> None:
+    current().in_progress.inc()
+
+
+def request_done(method: str, route: str, status: int, seconds: float) -> None:
+    found = current()
+    found.in_progress.dec()
+    found.requests.labels(method, route, str(status)).inc()
+    found.latency.labels(method, route).observe(seconds)
+
+
+def count_lease() -> None:
+    current().leases.inc()
+
+
+def count_answer() -> None:
+    current().answers.inc()
+
+
+def count_hook_failures(job: str, count: int) -> None:
+    current().hook_failures.labels(job).inc(count)
+
+
+def runner_pass_done(seconds: float) -> None:
+    found = current()
+    found.runner_passes.observe(seconds)
+    found.runner_last_pass.set(time.time())

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from truthset.operations import health
-from truthset.operations.metrics import exposition, registry_for
+from truthset.operations.scrape import exposition, registry_for
 from truthset.web.security import DeploymentDep
 
 router = APIRouter(include_in_schema=False)

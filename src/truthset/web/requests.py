@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from truthset.audit import Origin, request_origin
 from truthset.deployment import Deployment
-from truthset.operations.metrics import LATENCY, REQUESTS
+from truthset.operations.metrics import request_done, request_started
 from truthset.web.network import caller_address
 
 log = logging.getLogger("truthset.requests")
@@ -95,6 +95,7 @@ class RequestContext:
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
+        request_started()
         try:
             with request_origin(origin):
                 await self.app(scope, receive, send_with_id)
@@ -103,8 +104,7 @@ class RequestContext:
 
     def _finish(self, scope: Scope, origin: Origin, status: int, seconds: float) -> None:
         method, route = scope.get("method", ""), route_of(scope)
-        REQUESTS.labels(method, route, str(status)).inc()
-        LATENCY.labels(method, route).observe(seconds)
+        request_done(method, route, status, seconds)
         if not log.isEnabledFor(logging.INFO):
             return
         line = {
