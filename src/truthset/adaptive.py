@@ -206,6 +206,7 @@ def decide_object(dep: Deployment, job_id: int, object_id: int) -> bool:
             select(User.worker_id, Annotation.code)
             .join(User, User.id == Annotation.user_id)
             .where(Annotation.job_id == job_id, Annotation.object_id == object_id)
+            .order_by(Annotation.id)  # in the order they came: the rule's urn reads it so
         ).all()
     finished = _judge(job, models, [(w, c) for w, c in rows if c is not None], rule)
     with dep.db.write() as conn:
