@@ -83,6 +83,12 @@ def _show_quality(report: quality.JobQuality) -> None:
             seconds,
         )
     out.print(table)
+    for w in report.workers:
+        if w.per_class:  # a model worker: how it agrees with the people, class by class
+            shown = ", ".join(
+                f"{c.label} {_share(c.agreement)} of {c.answers}" for c in w.per_class
+            )
+            out.print(f"model {w.email} against the people's labels: {shown}")
 
 
 @manifest_app.command("create")

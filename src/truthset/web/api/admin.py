@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter
@@ -131,12 +132,14 @@ def describe_job(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
 @router.get("/jobs/{name}/quality", response_model=JobQualityOut)
 def job_quality(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobQualityOut:
     """Per worker: answers, agreement with the label, estimated accuracy, gold accuracy, median
-    seconds per task; for the job: Krippendorff's alpha."""
+    seconds per task; for the job: Krippendorff's alpha. A model worker of a single-label job
+    also has `per_class`: per class, its agreement with the labels consolidated from the
+    people's answers alone (see docs/adaptive.md)."""
     report = quality.job_quality(dep, name)
     return JobQualityOut(
         job=report.job,
         alpha=report.alpha,
-        workers=[WorkerQualityOut(**vars(w)) for w in report.workers],
+        workers=[WorkerQualityOut(**dataclasses.asdict(w)) for w in report.workers],
     )
 
 
