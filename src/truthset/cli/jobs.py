@@ -213,7 +213,8 @@ MinWorkersOpt = Annotated[
     typer.Option(
         help="Adaptive workers per object: offer each object to this many workers first, then "
         "one more at a time while its label is unsure, up to --workers-per-object "
-        "(image and text classification, single- and multi-label; see docs/adaptive.md)."
+        "(image and text classification, single- and multi-label, and custom jobs whose "
+        "post-annotation hook returns a confidence; see docs/adaptive.md)."
     ),
 ]
 TargetConfidenceOpt = Annotated[

@@ -112,8 +112,8 @@ def create_job(body: JobIn, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
     "pre.py", "source": "<the file>"}`; see docs/custom-workflows.md), and `adaptive`
     (`{"min_workers_per_object": 2, "target_confidence": 0.95}`: each object goes to the
     minimum first, then one more worker at a time until its label reaches the target, up to
-    `workers_per_object`; image and text classification, single- and multi-label; see
-    docs/adaptive.md)."""
+    `workers_per_object`; image and text classification, single- and multi-label, and custom
+    jobs whose post-annotation hook returns a confidence; see docs/adaptive.md)."""
     request = jobs.JobRequest(**body.model_dump())
     return JobOut.of(jobs.create_job(dep, request, import_now=False))
 
