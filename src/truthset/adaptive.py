@@ -4,7 +4,8 @@ A job with the `adaptive` option offers each object to `min_workers_per_object` 
 object's `wanted` count). When an object has as many answers as it is wanted for, its answers
 are judged by the stopping rule (``truthset.consolidation.adaptive``) under the job's current
 worker model: done closes it for consolidation, otherwise it is wanted for one more answer, up
-to the job's workers per object. Closed objects stay closed.
+to the job's workers per object. Closed objects stay closed. A custom job's objects are judged
+by its post-annotation hook instead (``truthset.adaptive_custom``).
 
 The worker model is the job's ``bayes_ds`` fit on every answer so far (gold questions anchor
 it), kept per process and re-fitted, in a thread of its own, when the answers this process has
@@ -27,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
+from truthset.adaptive_custom import hook_confidence
 from truthset.consolidation import consolidate, encode_answers, encode_gold
 from truthset.consolidation.adaptive import StoppingRule, WorkerModel, decide, model_from_result
 from truthset.consolidation.adaptive import prior_model as _prior_model
@@ -201,13 +203,18 @@ def decide_object(dep: Deployment, job_id: int, object_id: int) -> bool:
         rule = rule_of(job)
         if rule is None:
             return False
-        models = worker_model(dep, job, rule)
+        models = [] if job.task_type == "custom" else worker_model(dep, job, rule)
         rows = conn.execute(
             select(User.worker_id, Annotation.code)
             .join(User, User.id == Annotation.user_id)
             .where(Annotation.job_id == job_id, Annotation.object_id == object_id)
+            .order_by(Annotation.id)  # in the order they came: the rule's urn reads it so
         ).all()
-    finished = _judge(job, models, [(w, c) for w, c in rows if c is not None], rule)
+    if job.task_type == "custom":  # the post-annotation hook judges (truthset.adaptive_custom)
+        confidence = hook_confidence(dep, job_id, object_id)
+        finished = confidence is not None and confidence >= rule.target
+    else:
+        finished = _judge(job, models, [(w, c) for w, c in rows if c is not None], rule)
     with dep.db.write() as conn:
         guard = (
             (DataObject.job_id == job_id)

@@ -125,7 +125,7 @@ def build_spec(dep: Deployment, request: JobRequest) -> tuple[TaskType, JobSpec]
         ),
     )
     _check_options(dep, kind, request.options)
-    _check_adaptive(kind, request.options.get("adaptive"), workers)
+    _check_adaptive(kind, request.options, workers)
     check_job: Callable[[JobSpec], None] | None = getattr(kind, "check_job", None)
     if check_job is not None:
         check_job(spec)  # the task type's own rules, e.g. the label an audit job audits
@@ -218,13 +218,22 @@ def adaptive_options(min_workers: int | None, target: float | None) -> dict[str,
     }
 
 
-def _check_adaptive(kind: TaskType, adaptive: Any, workers: int) -> None:
-    """`adaptive`: {"min_workers_per_object": 1..workers per object, "target_confidence": (0, 1)}."""
+def _check_adaptive(kind: TaskType, options: dict[str, Any], workers: int) -> None:
+    """`adaptive`: {"min_workers_per_object": 1..workers per object, "target_confidence": (0, 1)}.
+    A custom job may have it when its post-annotation hook judges the answers (the hook's
+    returned confidence is what reaches the target: truthset.adaptive_custom)."""
+    adaptive = options.get("adaptive")
     if adaptive is None:
         return
-    if kind.name not in ADAPTIVE_TYPES:
+    if kind.name == "custom" and options.get("post_hook") is None:
         raise Invalid(
-            f"adaptive workers per object are for {', '.join(ADAPTIVE_TYPES)} jobs, not {kind.name}"
+            "adaptive workers per object in a custom job need a post-annotation hook that "
+            "returns a confidence"
+        )
+    if kind.name not in ADAPTIVE_TYPES and kind.name != "custom":
+        raise Invalid(
+            f"adaptive workers per object are for {', '.join(ADAPTIVE_TYPES)} jobs and custom "
+            f"jobs with a post-annotation hook, not {kind.name}"
         )
     if not isinstance(adaptive, dict) or set(adaptive) - {
         "min_workers_per_object",

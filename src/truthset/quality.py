@@ -1,5 +1,7 @@
 """Worker quality for a job: answers, agreement with the label, estimated and gold accuracy,
-time per task, and Krippendorff's alpha for the job (issue: Ground Truth has no such report)."""
+time per task, and Krippendorff's alpha for the job (issue: Ground Truth has no such report).
+A model worker of a single-label job is also shown per class: how often it agrees with the
+label the people's answers alone give an object (``model_agreement``)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,15 @@ from truthset.tasktypes.registry import task_type
 
 
 @dataclass(frozen=True)
+class ClassAgreement:
+    """A model worker on the objects the people's consolidated answers give one class."""
+
+    label: str
+    answers: int  # the model's answers to those objects
+    agreement: float | None  # share of them that are that class
+
+
+@dataclass(frozen=True)
 class WorkerQuality:
     email: str
     worker_id: str
@@ -34,6 +45,8 @@ class WorkerQuality:
     gold_answers: int
     gold_accuracy: float | None  # share of gold questions answered right
     median_seconds: float | None
+    model: bool = False  # a model worker (a hook), not a person
+    per_class: list[ClassAgreement] | None = None  # model workers of single-label jobs
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,7 @@ class _Row:
     state: str
     gold: Any
     label: Any
+    model: bool = False
 
 
 def _rows(dep: Deployment, job: Any) -> list[_Row]:
@@ -68,6 +82,7 @@ def _rows(dep: Deployment, job: Any) -> list[_Row]:
                 DataObject.state,
                 DataObject.gold,
                 DataObject.label,
+                User.model_hook.is_not(None).label("model"),
             )
             .join(User, User.id == Annotation.user_id)
             .join(
@@ -88,6 +103,7 @@ def _rows(dep: Deployment, job: Any) -> list[_Row]:
             r.state,
             json.loads(r.gold) if r.gold else None,
             json.loads(r.label).get(attr) if r.label else None,
+            bool(r.model),
         )
         for r in found
     ]
@@ -109,6 +125,7 @@ def job_quality(dep: Deployment, name: str) -> JobQuality:
     single = isinstance(kind, SingleLabel)
     custom = kind.name == "custom"
     estimated, alpha = _model_figures(rows, names) if single and rows else ({}, None)
+    per_class = model_agreement(rows, names) if single and not custom else {}
     workers = []
     for email in sorted({r.email for r in rows}):
         mine = [r for r in rows if r.email == email]
@@ -134,9 +151,39 @@ def job_quality(dep: Deployment, name: str) -> JobQuality:
                     [_right(r, names, single, custom) for r in gold if r.code is not None]
                 ),
                 median_seconds=statistics.median(r.seconds for r in mine) if mine else None,
+                model=mine[0].model,
+                per_class=per_class.get(mine[0].worker_id),
             )
         )
     return JobQuality(job.name, alpha, workers)
+
+
+def model_agreement(rows: list[_Row], names: list[str]) -> dict[str, list[ClassAgreement]]:
+    """Per model worker (by worker id), per class: its agreement with the labels consolidated
+    from the people's answers alone. The job's own labels would not do: the model's answers
+    are part of them, so a model would partly agree with itself."""
+    people = [r for r in rows if not r.model and r.code is not None]
+    models = [r for r in rows if r.model and r.code is not None]
+    if not people or not models:
+        return {}
+    result = _fit(people, names)
+    # Item ids are the object ids _fit encoded (ints), labels class indices.
+    human = {
+        int(str(item)): int(k)
+        for item, k in zip(result.answers.item_ids, result.label, strict=True)
+    }
+    report: dict[str, list[ClassAgreement]] = {}
+    for worker in sorted({r.worker_id for r in models}):
+        mine = [r for r in models if r.worker_id == worker and r.object_id in human]
+        report[worker] = [
+            ClassAgreement(
+                name,
+                len(hits := [r.code == str(k) for r in mine if human[r.object_id] == k]),
+                _share(hits),
+            )
+            for k, name in enumerate(names)
+        ]
+    return report
 
 
 def _agrees(row: _Row, single: bool, custom: bool = False) -> bool:

@@ -117,6 +117,13 @@ def humans_alone(dep: Deployment, truth: dict[int, str]) -> float:
     return float(np.mean([chosen[i] == truth[i] for i in chosen]))
 
 
+def overall(per_class: list[quality.ClassAgreement]) -> float:
+    """The answer-weighted agreement over the classes."""
+    return sum((c.agreement or 0) * c.answers for c in per_class) / sum(
+        c.answers for c in per_class
+    )
+
+
 def test_a_model_worker_of_80_percent_lifts_two_people(dep: Deployment, tmp_path: Path) -> None:
     truth = job_with_a_model(dep, tmp_path, 0.8)
     lines = output_lines(dep)
@@ -131,6 +138,52 @@ def test_a_model_worker_of_80_percent_lifts_two_people(dep: Deployment, tmp_path
     model = report["classifier@model.invalid"]
     assert model.answers == OBJECTS  # one answer per object, never twice
     assert model.estimated_accuracy is not None and model.estimated_accuracy > 0.65
+    # Per class, against the people's labels alone: every class, every answer counted once.
+    assert model.model and model.per_class is not None
+    assert [c.label for c in model.per_class] == LABELS
+    assert sum(c.answers for c in model.per_class) == OBJECTS
+    # Two people right 70% of the time each give poor labels where they disagree (measured:
+    # positive 0.50 of 96, negative 0.59 of 68, neutral 0.89 of 36; 0.60 over all).
+    assert all(c.agreement is not None and c.agreement > 0.4 for c in model.per_class)
+    assert overall(model.per_class) > 0.55
+    people = [w for email, w in report.items() if not email.endswith("@model.invalid")]
+    assert all(not w.model and w.per_class is None for w in people)
+
+
+def test_the_per_class_report_through_rest_console_and_cli(dep: Deployment, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.support.factories import make_admin
+    from truthset.app import create_app
+    from truthset.workforce import issue_token
+
+    job_with_a_model(dep, tmp_path, 0.8)
+    report = {w.email: w for w in quality.job_quality(dep, "sentiment").workers}
+    expected = report["classifier@model.invalid"].per_class
+    assert expected is not None
+    admin = make_admin(dep)
+    headers = {"Authorization": f"Bearer {issue_token(dep, admin.id, 'api')}"}
+    with TestClient(create_app(deployment=dep)) as client:
+        data = client.get("/api/v1/jobs/sentiment/quality", headers=headers).json()
+        page = client.get("/console/jobs/sentiment/quality", headers=headers)
+    by_email = {w["email"]: w for w in data["workers"]}
+    model = by_email["classifier@model.invalid"]
+    assert model["model"] is True
+    assert [(c["label"], c["answers"]) for c in model["per_class"]] == [
+        (c.label, c.answers) for c in expected
+    ]
+    assert all(w["per_class"] is None for e, w in by_email.items() if e != model["email"])
+    assert page.status_code == 200
+    assert "Model worker classifier@model.invalid, per class" in page.text
+    settings = ["--data-dir", str(dep.settings.data_dir), "--database-url"]
+    shown = CliRunner().invoke(
+        app,
+        [*settings, dep.settings.resolved_database_url, "job", "quality", "sentiment"],
+        env={"TRUTHSET_SECRET_KEY": "test-secret-key"},
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "model classifier@model.invalid against the people's labels" in shown.output
+    assert f"of {expected[0].answers}" in shown.output
 
 
 def test_a_model_that_answers_at_random_loses_its_influence(
@@ -142,6 +195,9 @@ def test_a_model_that_answers_at_random_loses_its_influence(
     assert model.estimated_accuracy is not None
     # Near chance (1/3 for three classes) after 200 objects, well below the people.
     assert model.estimated_accuracy < 0.45
+    assert model.per_class is not None
+    assert all(c.agreement is not None and c.agreement < 0.55 for c in model.per_class)
+    assert overall(model.per_class) < 0.45
     people = [w for email, w in report.items() if not email.endswith("@model.invalid")]
     assert all(w.estimated_accuracy and w.estimated_accuracy > 0.6 for w in people)
 

@@ -391,3 +391,85 @@ def test_custom_jobs_refuse_what_they_cannot_run(dep: Deployment) -> None:
         with pytest.raises(Invalid, match=re.escape(message)):
             jobs.create_job(dep, jobs.JobRequest(**{**base, **change}))
     assert jobs.list_jobs(dep) == []
+
+
+# Judges like a Ground Truth post-annotation function, and says how sure it is: sure (0.95)
+# when at least two answers all agree, unsure (0.5) otherwise.
+JUDGE = """
+import json
+from collections import Counter
+
+
+def lambda_handler(event, context):
+    with open(event["payload"]["s3Uri"].removeprefix("file://")) as handle:
+        payload = json.load(handle)
+    out = []
+    for item in payload:
+        said = [json.loads(a["annotationData"]["content"])["sentiment"] for a in item["annotations"]]
+        winner, count = Counter(said).most_common(1)[0]
+        sure = count == len(said) >= 2
+        label = {"sentiment": winner, "confidence": 0.95 if sure else 0.5}
+        out.append(
+            {
+                "datasetObjectId": item["datasetObjectId"],
+                "consolidatedAnnotation": {"content": {event["labelAttributeName"]: label}},
+            }
+        )
+    return out
+"""
+
+
+def test_adaptive_custom_job_stops_when_the_post_hook_is_confident(dep: Deployment) -> None:
+    workers = make_team(dep, "raters", workers=4)
+    lines = [{"source": f"text {i}", "hard": i >= 3} for i in range(6)]
+    request = jobs.JobRequest(
+        name="judged",
+        manifest=manifest(dep, "judged", lines),
+        output=str(dep.settings.data_dir / "out"),
+        task_type="custom",
+        team="raters",
+        workers_per_object=4,
+        ui_template=TEMPLATE,
+        options={
+            "post_hook": {"kind": "python", "name": "judge.py", "source": JUDGE},
+            "adaptive": {"min_workers_per_object": 2, "target_confidence": 0.9},
+        },
+    )
+    jobs.create_job(dep, request)
+    for k, worker in enumerate(workers):
+        # Everyone agrees on the easy texts; on the hard ones every other worker dissents.
+        work(
+            dep,
+            worker,
+            "judged",
+            lambda line, k=k: {"sentiment": "neg" if line["hard"] and k % 2 else "pos"},
+        )
+    job = finish(dep, "judged")
+    assert job.status == "Completed" and job.counters.total_labeled == 6
+    responses = Path(job.output_folder) / "annotations/worker-response/iteration-1"
+    counts = {
+        int(folder.name): sum(
+            len(json.loads(p.read_text())["answers"]) for p in folder.glob("*.json")
+        )
+        for folder in responses.iterdir()
+    }
+    # The hook was sure of the easy texts after two answers; the hard ones went to the maximum.
+    assert counts == {0: 2, 1: 2, 2: 2, 3: 4, 4: 4, 5: 4}
+    labels = {int(line["source"].split()[1]): line["judged"] for line in output_lines(job)}
+    assert all(labels[i]["sentiment"] == "pos" for i in range(3))
+
+
+def test_adaptive_custom_job_needs_a_post_hook(dep: Deployment) -> None:
+    make_team(dep, "raters", workers=1)
+    request = jobs.JobRequest(
+        name="unjudged",
+        manifest=manifest(dep, "unjudged", [{"source": "a"}]),
+        output=str(dep.settings.data_dir / "out"),
+        task_type="custom",
+        team="raters",
+        workers_per_object=3,
+        ui_template=TEMPLATE,
+        options={"adaptive": {"min_workers_per_object": 1}},
+    )
+    with pytest.raises(Invalid, match="need a post-annotation hook that returns a confidence"):
+        jobs.create_job(dep, request)

@@ -92,6 +92,12 @@ def _show_quality(report: quality.JobQuality) -> None:
             seconds,
         )
     out.print(table)
+    for w in report.workers:
+        if w.per_class:  # a model worker: how it agrees with the people, class by class
+            shown = ", ".join(
+                f"{c.label} {_share(c.agreement)} of {c.answers}" for c in w.per_class
+            )
+            out.print(f"model {w.email} against the people's labels: {shown}")
 
 
 @manifest_app.command("create")
@@ -216,7 +222,8 @@ MinWorkersOpt = Annotated[
     typer.Option(
         help="Adaptive workers per object: offer each object to this many workers first, then "
         "one more at a time while its label is unsure, up to --workers-per-object "
-        "(image and text classification, single- and multi-label; see docs/adaptive.md)."
+        "(image and text classification, single- and multi-label, and custom jobs whose "
+        "post-annotation hook returns a confidence; see docs/adaptive.md)."
     ),
 ]
 TargetConfidenceOpt = Annotated[

@@ -257,6 +257,12 @@ class AnswerIn(BaseModel):
     )
 
 
+class ClassAgreementOut(BaseModel):
+    label: str
+    answers: int = Field(description="The model's answers to objects the people label so")
+    agreement: float | None = Field(description="Share of those answers that give this label")
+
+
 class WorkerQualityOut(BaseModel):
     email: str
     worker_id: str
@@ -266,6 +272,12 @@ class WorkerQualityOut(BaseModel):
     gold_answers: int
     gold_accuracy: float | None
     median_seconds: float | None
+    model: bool = Field(False, description="A model worker (a hook), not a person")
+    per_class: list[ClassAgreementOut] | None = Field(
+        None,
+        description="Model workers of single-label jobs: per class, agreement with the labels "
+        "consolidated from the people's answers alone",
+    )
 
 
 class JobQualityOut(BaseModel):

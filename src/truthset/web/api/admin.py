@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter
@@ -113,8 +114,8 @@ def create_job(body: JobIn, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
     "pre.py", "source": "<the file>"}`; see docs/custom-workflows.md), and `adaptive`
     (`{"min_workers_per_object": 2, "target_confidence": 0.95}`: each object goes to the
     minimum first, then one more worker at a time until its label reaches the target, up to
-    `workers_per_object`; image and text classification, single- and multi-label; see
-    docs/adaptive.md)."""
+    `workers_per_object`; image and text classification, single- and multi-label, and custom
+    jobs whose post-annotation hook returns a confidence; see docs/adaptive.md)."""
     request = jobs.JobRequest(**body.model_dump())
     return JobOut.of(jobs.create_job(dep, request, import_now=False))
 
@@ -138,12 +139,14 @@ def describe_job(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
 @router.get("/jobs/{name}/quality", response_model=JobQualityOut)
 def job_quality(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobQualityOut:
     """Per worker: answers, agreement with the label, estimated accuracy, gold accuracy, median
-    seconds per task; for the job: Krippendorff's alpha."""
+    seconds per task; for the job: Krippendorff's alpha. A model worker of a single-label job
+    also has `per_class`: per class, its agreement with the labels consolidated from the
+    people's answers alone (see docs/adaptive.md)."""
     report = quality.job_quality(dep, name)
     return JobQualityOut(
         job=report.job,
         alpha=report.alpha,
-        workers=[WorkerQualityOut(**vars(w)) for w in report.workers],
+        workers=[WorkerQualityOut(**dataclasses.asdict(w)) for w in report.workers],
     )
 
 
