@@ -436,6 +436,7 @@ def test_adaptive_custom_job_stops_when_the_post_hook_is_confident(dep: Deployme
         },
     )
     jobs.create_job(dep, request)
+    job_id = jobs.describe_job(dep, "judged").id
     for k, worker in enumerate(workers):
         # Everyone agrees on the easy texts; on the hard ones every other worker dissents.
         work(
@@ -444,6 +445,8 @@ def test_adaptive_custom_job_stops_when_the_post_hook_is_confident(dep: Deployme
             "judged",
             lambda line, k=k: {"sentiment": "neg" if line["hard"] and k % 2 else "pos"},
         )
+        # The hook judges in the runner's pass, never in the answer's request.
+        run_job(dep, job_id, "test-runner")
     job = finish(dep, "judged")
     assert job.status == "Completed" and job.counters.total_labeled == 6
     responses = Path(job.output_folder) / "annotations/worker-response/iteration-1"

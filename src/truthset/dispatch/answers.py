@@ -108,6 +108,12 @@ def _after_answer(
     adaptive.note_answer(dep, job.id)
     if not adaptive.needs_decision(job, answers, wanted, state):
         return
+    if job.task_type == "custom":
+        # Its judge is the post-annotation hook, a subprocess or an HTTP call of up to the
+        # hook's time limit: never in the request (on SQLite it would hold the event loop).
+        # The background runner decides the object within a pass (its undecided check).
+        dep.wake.set()
+        return
     try:
         adaptive.decide_object(dep, job.id, object_id)
     except Exception:
