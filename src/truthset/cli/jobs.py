@@ -13,7 +13,7 @@ from rich.table import Table
 from truthset import jobs, manifests, quality
 from truthset.background import leases
 from truthset.background.runner import run_job
-from truthset.cli import exports, remote
+from truthset.cli import exports, remote, send_back
 from truthset.cli.context import deployment, err, out
 from truthset.cli.templates import custom_job_options, load_template
 from truthset.deployment import Deployment
@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(manifest_app, name="manifest")
     app.add_typer(job_app, name="job")
     exports.register(job_app)
+    send_back.register(job_app)
 
 
 def _storage_path(value: str) -> str:
