@@ -97,7 +97,8 @@ def manifest_create(
     ] = None,
 ) -> None:
     """Write a manifest from a folder of images (one {"source-ref": ...} line per
-    .jpg/.jpeg/.png/.dcm), a .txt file (one {"source": ...} line per line of text) or a .csv file
+    .jpg/.jpeg/.png/.dcm, and per DICOM file of another name such as IM0001, told by its
+    Part 10 preamble), a .txt file (one {"source": ...} line per line of text) or a .csv file
     (one {"source": ...} line per row, from the column named by --column; the first row
     names the columns)."""
     count = manifests.create_manifest(
@@ -108,8 +109,9 @@ def manifest_create(
 
 @manifest_app.command("validate")
 def manifest_validate(ctx: typer.Context, path: str) -> None:
-    """Check a manifest; print every problem with its line number; exit 1 if any."""
-    report = manifests.validate(deployment(ctx).storage, _storage_path(path))
+    """Check a manifest; print every problem with its line number; exit 1 if any. Counts the
+    objects that are DICOM files (by name, or else by their first 132 bytes)."""
+    report = manifests.validate(deployment(ctx).storage, _storage_path(path), media=True)
     for problem in report.problems:
         err.print(problem, soft_wrap=True)
     if report.problem_count > len(report.problems):
@@ -118,7 +120,8 @@ def manifest_validate(ctx: typer.Context, path: str) -> None:
         if not report.objects and not report.problem_count:
             err.print(f"{path}: the manifest is empty")
         raise typer.Exit(1)
-    out.print(f"{path}: {report.objects} objects, no problems")
+    dicom = f" ({report.dicom} DICOM)" if report.dicom else ""
+    out.print(f"{path}: {report.objects} objects{dicom}, no problems")
 
 
 def _create_job(dep: Deployment, request: jobs.JobRequest) -> jobs.JobInfo:

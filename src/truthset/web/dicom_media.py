@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from truthset.db.tables import Job, Task
 from truthset.deployment import Deployment
-from truthset.dicom import is_dicom_uri, pixels
+from truthset.dicom import OTHER_SUFFIXES, is_dicom, pixels
 from truthset.dicom.renditions import DicomRenditions, Region
 from truthset.errors import Invalid, StorageError, TruthsetError
 from truthset.unreadable import close_unreadable
@@ -55,11 +55,13 @@ def prepare_leased(dep: Deployment, line: str) -> None:
         uri = json.loads(line).get("source-ref")
     except (ValueError, AttributeError):
         return
-    if not isinstance(uri, str) or not is_dicom_uri(uri):
+    if not isinstance(uri, str) or uri.lower().endswith(OTHER_SUFFIXES):
         return
 
     def prepare() -> None:
         try:
+            if not is_dicom(dep.storage, uri):  # a name without .dcm: its head tells
+                return
             renditions(dep).info(uri, lambda: dep.storage.read_bytes(uri))
         except TruthsetError as error:  # the worker's own request reports it
             _LOG.info("DICOM object %s not prepared: %s", uri, error.message)
