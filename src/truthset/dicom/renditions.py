@@ -117,6 +117,11 @@ class DicomRenditions:
         locks = _FULL_LOCKS if full else _LOCKS
         return locks[hash(uri) % len(locks)]
 
+    def ready(self, uri: str, frame: int = 0) -> bool:
+        """Whether the first display of a frame is cached (its info and display copy)."""
+        folder = self._folder(uri)
+        return (folder / "info.json").exists() and (folder / f"display-{frame}.bin").exists()
+
     def info(self, uri: str, read: Reader) -> dict[str, Any]:
         """The viewer's description of the object; prepares frame 0 on first use."""
         folder = self._folder(uri)
