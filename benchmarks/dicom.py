@@ -180,6 +180,8 @@ def main() -> None:
                         f"({total:.3f} s after opening the job page)"
                     )
                 for round_ in range(2):
+                    # The last run's requests may still be writing the full-resolution frame.
+                    time.sleep(1.0)
                     shutil.rmtree(Path(temp) / "data" / "dicom-cache")
                     started = time.perf_counter()
                     # What the runner's step (ahead.step) does, without its throttle.
