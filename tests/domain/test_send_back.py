@@ -170,3 +170,26 @@ def test_rest_route_for_admins_only(client: TestClient, dep: Deployment) -> None
     again = client.post(url, json={"answers": 1}, headers=admin)
     assert again.status_code == 409 and "open" in again.json()["error"]["message"]
     assert client.post("/api/v1/jobs/views/objects/7/send-back", headers=admin).status_code == 404
+
+
+def test_an_adaptive_job_s_object_gets_every_answer_it_was_sent_back_for(dep: Deployment) -> None:
+    """Past the job's workers per object the stopping rule has no say: the object closes at
+    the answers it was sent back for, not at workers per object."""
+    workers = make_team(dep, workers=5)
+    adaptive = {"min_workers_per_object": 2, "target_confidence": 0.95}
+    make_job(dep, objects=1, workers_per_object=3, options={"adaptive": adaptive})
+    label_all(dep, workers[:3], {0: "Left-CC"})
+    assert step(dep).status == "Completed"
+    had = results.object_detail(dep, "views", 0).row.answers
+    free = send_back.room(dep, "views", 0)
+    assert had in (2, 3) and free == 5 - had
+    assert send_back.send_back(dep, "views", 0, free).wanted == 5
+    for index, worker in enumerate(workers[had:]):
+        task = dispatch.next_task(dep, worker, "views")
+        assert task is not None and task.object_id == 0
+        dispatch.submit_answer(dep, worker, task.task_id, answer("Left-CC"))
+        state = results.object_detail(dep, "views", 0).row.state
+        assert state == ("open" if index < free - 1 else "answered"), (index, state)
+    job = step(dep)
+    assert job.status == "Completed"
+    assert results.object_detail(dep, "views", 0).row.answers == 5
