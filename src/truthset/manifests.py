@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO, TextIO
 
-from truthset.dicom import DICOM_SUFFIXES
+from truthset.dicom import DICOM_SUFFIXES, is_dicom
 from truthset.errors import Invalid, TruthsetError
 from truthset.storage.base import Storage, join
 
@@ -38,6 +38,7 @@ GOLD_KEY = "truthset-gold"
 class ManifestReport:
     objects: int = 0  # data objects to label
     gold: int = 0  # gold questions
+    dicom: int = 0  # objects whose source-ref is a DICOM file (counted when asked for)
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
 
@@ -175,8 +176,11 @@ def validate(
     input_keys: tuple[str, ...] = INPUT_KEYS,
     progress: Callable[[int], None] | None = None,
     check_object: Callable[[dict[str, Any]], None] | None = None,
+    media: bool = False,
 ) -> ManifestReport:
-    """Checks every line; `check_object` adds the job's own checks (it raises Invalid)."""
+    """Checks every line; `check_object` adds the job's own checks (it raises Invalid). With
+    `media`, counts the objects that are DICOM files, by name or else by their first bytes
+    (one small read per object without a telling name)."""
     report = ManifestReport()
     for object_id, _text, parsed, problem in iter_objects(storage, uri, input_keys):
         if problem is None and parsed is not None and check_object is not None:
@@ -190,6 +194,9 @@ def validate(
             report.gold += 1
         else:
             report.objects += 1
+            ref = parsed.get("source-ref") if media and parsed is not None else None
+            if isinstance(ref, str) and is_dicom(storage, ref):
+                report.dicom += 1
         if progress is not None and object_id % 10_000 == 0:
             progress(object_id + 1)
     return report
@@ -198,7 +205,8 @@ def validate(
 def create_manifest(storage: Storage, source: str, output: str, column: str | None = None) -> int:
     """Writes a manifest, as Ground Truth's automated data setup does (reference 3.2):
 
-    - a folder: one `{"source-ref": uri}` line per .jpg/.jpeg/.png/.dcm/.dicom under it, in name order;
+    - a folder: one `{"source-ref": uri}` line per .jpg/.jpeg/.png/.dcm/.dicom under it, and
+      per DICOM file of another name (told by its Part 10 preamble), in name order;
     - a `.txt` file: one `{"source": text}` line per line of text (blank lines skipped);
     - a `.csv` file: one `{"source": text}` line per row, from the column named `column`
       (default `text`; the first row names the columns; empty cells skipped).
@@ -226,7 +234,8 @@ def manifest_lines(storage: Storage, source: str, column: str | None = None) -> 
             yield _source_line(source, where, text)
         return
     for uri in storage.list_files(source):
-        if PurePosixPath(uri).suffix.lower() in IMAGE_SUFFIXES:
+        # A DICOM file named without .dcm (IM0001) is told by its first bytes.
+        if PurePosixPath(uri).suffix.lower() in IMAGE_SUFFIXES or is_dicom(storage, uri):
             yield json.dumps({"source-ref": uri}).encode() + b"\n"
 
 

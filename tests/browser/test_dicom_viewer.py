@@ -24,7 +24,7 @@ from tests.browser.test_image_tools import (
 )
 from tests.support.factories import make_team, write_manifest
 from truthset.dicom import pixels, windowing
-from truthset.dicom.renditions import display_reduce
+from truthset.dicom.renditions import DISPLAY_SIDE, display_reduce
 from truthset.dicom.synthetic import write_mammogram
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_page_errors")]
@@ -49,7 +49,7 @@ def expected_grey(path: Path, frame: int, preset: int | None, invert: bool = Fal
     ds = pixels.read_dataset(path.read_bytes())
     info = pixels.describe(ds, 10**8)
     raw = pixels.raw_frame(ds, info, frame)
-    factor = max(1, -(-max(info.width, info.height) // 2048))
+    factor = max(1, -(-max(info.width, info.height) // DISPLAY_SIDE))
     display = display_reduce(raw, factor)
     window = info.windows[preset] if preset is not None else windowing.auto_window(display, info)
     return windowing.to_grey8(display, windowing.window_table(info, window, invert=invert))

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Live
 from tests.browser.test_console import sign_in
-from tests.support.factories import answer, make_admin, make_job, make_team
+from tests.browser.test_portal import wait_for
+from tests.support.factories import VIEWS, answer, make_admin, make_job, make_team
 from truthset import dispatch, jobs
 from truthset.background.runner import run_job
 from truthset.deployment import Deployment
@@ -118,3 +119,43 @@ def test_the_explorer_is_for_admins_only(page: Page, live: Live) -> None:
     for path in ("results", "objects/0", "objects/0/media", "charts", "charts/labels.svg"):
         response = page.request.get(f"{live.url}/console/jobs/views/{path}")
         assert response.status in (401, 403), (path, response.status)
+
+
+def test_send_back_from_the_object_page_to_a_worker_in_the_portal(
+    page: Page, live: Live, browser: Browser, shots: Path
+) -> None:
+    dep = live.dep
+    make_admin(dep)
+    workers = make_team(dep, workers=3)
+    make_job(dep, objects=1, workers_per_object=2)
+    # Two workers split: the third answer decides.
+    label(dep, "views", workers[:2], {0: [answer("Left-CC"), answer("Right-MLO")]})
+    assert jobs.describe_job(dep, "views").status == "Completed"
+    sign_in(page, live, "admin@example.org")
+    page.goto(f"{live.url}/console/jobs/views/objects/0")
+    expect(page.get_by_role("heading", name="Answers (2)")).to_be_visible()
+    page.get_by_label("More answers").fill("1")
+    page.get_by_role("button", name="Send back for more answers").click()
+    expect(page.locator("#sent-back")).to_be_visible()
+    expect(page.locator("h1 .status")).to_have_text("open")
+    expect(page.locator("#object-label")).to_contain_text("not labeled yet")
+    expect(page.locator("#send-back-form")).to_have_count(0)  # not while it is out again
+
+    worker = browser.new_context()
+    portal = worker.new_page()
+    sign_in(portal, live, "worker2@radiologists.example.org")
+    portal.get_by_role("link", name="Start working").click()
+    button = portal.frame_locator("iframe:not([hidden])").get_by_role("button", name="Right-MLO")
+    expect(button).to_be_visible()
+    portal.keyboard.press(str(VIEWS.index("Right-MLO") + 1))
+    expect(button).to_have_attribute("aria-pressed", "true")
+    portal.keyboard.press("Enter")
+    expect(portal.get_by_role("heading", name="No more work for you in this job")).to_be_visible()
+    worker.close()
+
+    wait_for(lambda: jobs.describe_job(dep, "views").status == "Completed")
+    page.goto(f"{live.url}/console/jobs/views/objects/0")
+    expect(page.get_by_role("heading", name="Answers (3)")).to_be_visible()
+    expect(page.locator("h1 .status")).to_have_text("labeled")
+    expect(page.locator("#object-label strong")).to_have_text("Right-MLO")
+    page.screenshot(path=str(shots / "results-sent-back.png"), full_page=True)

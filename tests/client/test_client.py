@@ -198,3 +198,35 @@ def test_the_client_imports_no_server_code() -> None:
     assert done.stdout.strip() == str(
         ["truthset", "truthset.client", "truthset.client.client", "truthset.client.models"]
     )
+
+
+def test_the_client_sends_an_object_back(server: tuple[str, Deployment]) -> None:
+    url, dep = server
+    with Client.login(url, "admin@example.org", PASSWORD) as client:
+        workers = make_team(dep, "readers", workers=3)
+        client.create_job(
+            "pets",
+            str(manifest(dep, "pets")),
+            str(dep.settings.data_dir.resolve() / "out"),
+            "readers",
+            labels=LABELS,
+            workers_per_object=2,
+        )
+        answer_all(dep, workers[:2], "pets", lambda o: LABELS[o % 2])
+        assert client.wait("pets", interval=0.2, timeout=60).status == "Completed"
+        with pytest.raises(ApiError) as too_many:
+            client.send_back("pets", 0, answers=2)
+        assert too_many.value.status == 400
+        sent = client.send_back("pets", 0)
+        assert (sent.answers, sent.wanted, sent.job_status) == (2, 3, "InProgress")
+        with pytest.raises(ApiError) as again:
+            client.send_back("pets", 0)
+        assert again.value.status == 409
+        task = dispatch.next_task(dep, workers[2], "pets")
+        assert task is not None and task.object_id == 0
+        dispatch.submit_answer(
+            dep, workers[2], task.task_id, {"crowd-image-classifier": {"label": "cat"}}
+        )
+        assert client.wait("pets", interval=0.2, timeout=60).status == "Completed"
+        first = next(iter(client.results("pets")))
+        assert first.answers == 3 and first.line["pets-metadata"]["class-name"] == "cat"

@@ -29,3 +29,17 @@ def test_manifest_create_and_shown_tags(cli, tmp_path: Path) -> None:  # type: i
         assert jobs.describe_job(dep, "views").options == {"show_dicom_tags": ["ViewPosition"]}
     finally:
         dep.db.dispose()
+
+
+def test_manifest_create_and_validate_find_dicom_without_a_suffix(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    data = tmp_path / "data"
+    write_mammogram(data / "scans" / "IM0001", 64, 80, seed=1)
+    (data / "scans" / "NOTES").write_text("n" * 300)
+    assert "1 objects" in cli(
+        "manifest", "create", str(data / "scans"), "-o", str(data / "m.manifest")
+    )
+    lines = [json.loads(line) for line in (data / "m.manifest").read_text().splitlines()]
+    assert lines == [{"source-ref": str((data / "scans" / "IM0001").resolve())}]
+    assert "1 objects (1 DICOM), no problems" in cli(
+        "manifest", "validate", str(data / "m.manifest")
+    )

@@ -39,6 +39,7 @@ ACTIONS = (
     "job.created",
     "job.stopped",
     "label.overridden",
+    "object.sent_back",
     "worker.model_created",
     "accesskey.created",
     "accesskey.revoked",

@@ -15,6 +15,7 @@ from truthset.background import autolabeling, model_workers, prehooks
 from truthset.background.labeling import consolidate_answered
 from truthset.db.tables import DataObject, Job, Task, TeamMember, User
 from truthset.deployment import Deployment
+from truthset.dicom import ahead as dicom_ahead
 from truthset.dispatch import close_object, expire_leases
 from truthset.errors import StorageError
 from truthset.intake import runner as intake
@@ -116,6 +117,7 @@ def step_job(dep: Deployment, job_id: int, owner: str, schedule: OutputSchedule)
             _wind_down(conn, job, now)
     if job.status == "InProgress":
         adaptive.step(dep, job)
+        dicom_ahead.step(dep, job)
     with dep.db.read() as conn:
         out_with_workers = conn.scalar(select(has_objects_in(job_id, ("queued", "open"))))
     # Spacing of whole-job passes is skipped when nothing else can arrive: the job ends now.

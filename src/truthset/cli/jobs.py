@@ -13,7 +13,7 @@ from rich.table import Table
 from truthset import jobs, manifests, quality
 from truthset.background import leases
 from truthset.background.runner import run_job
-from truthset.cli import exports, remote
+from truthset.cli import exports, remote, send_back
 from truthset.cli.context import deployment, err, out
 from truthset.cli.templates import custom_job_options, load_template
 from truthset.deployment import Deployment
@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(manifest_app, name="manifest")
     app.add_typer(job_app, name="job")
     exports.register(job_app)
+    send_back.register(job_app)
 
 
 def _storage_path(value: str) -> str:
@@ -111,7 +112,8 @@ def manifest_create(
     ] = None,
 ) -> None:
     """Write a manifest from a folder of images (one {"source-ref": ...} line per
-    .jpg/.jpeg/.png/.dcm), a .txt file (one {"source": ...} line per line of text) or a .csv file
+    .jpg/.jpeg/.png/.dcm, and per DICOM file of another name such as IM0001, told by its
+    Part 10 preamble), a .txt file (one {"source": ...} line per line of text) or a .csv file
     (one {"source": ...} line per row, from the column named by --column; the first row
     names the columns)."""
     count = manifests.create_manifest(
@@ -122,8 +124,9 @@ def manifest_create(
 
 @manifest_app.command("validate")
 def manifest_validate(ctx: typer.Context, path: str) -> None:
-    """Check a manifest; print every problem with its line number; exit 1 if any."""
-    report = manifests.validate(deployment(ctx).storage, _storage_path(path))
+    """Check a manifest; print every problem with its line number; exit 1 if any. Counts the
+    objects that are DICOM files (by name, or else by their first 132 bytes)."""
+    report = manifests.validate(deployment(ctx).storage, _storage_path(path), media=True)
     for problem in report.problems:
         err.print(problem, soft_wrap=True)
     if report.problem_count > len(report.problems):
@@ -132,7 +135,8 @@ def manifest_validate(ctx: typer.Context, path: str) -> None:
         if not report.objects and not report.problem_count:
             err.print(f"{path}: the manifest is empty")
         raise typer.Exit(1)
-    out.print(f"{path}: {report.objects} objects, no problems")
+    dicom = f" ({report.dicom} DICOM)" if report.dicom else ""
+    out.print(f"{path}: {report.objects} objects{dicom}, no problems")
 
 
 def _create_job(dep: Deployment, request: jobs.JobRequest) -> jobs.JobInfo:

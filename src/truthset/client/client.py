@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from truthset.client.models import Export, Job, Result, Team
+from truthset.client.models import Export, Job, Result, SentBack, Team
 
 if TYPE_CHECKING:
     import pandas
@@ -172,6 +172,12 @@ class Client:
                 }
             )
         return pandas.DataFrame(rows)
+
+    def send_back(self, name: str, object_id: int, answers: int = 1) -> SentBack:
+        """Sends a labeled object back for `answers` more answers from workers of the team who
+        have not been given it (a Completed job goes back to InProgress)."""
+        path = f"/jobs/{name}/objects/{object_id}/send-back"
+        return SentBack.of(self._call("POST", path, json={"answers": answers}))
 
     # --- exports ------------------------------------------------------------------------
 

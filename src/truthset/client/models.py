@@ -136,3 +136,20 @@ class Result:
         return cls(
             data["object_id"], data["state"], data["machine_labeled"], data["answers"], data["line"]
         )
+
+
+@dataclass(frozen=True)
+class SentBack:
+    """A data object sent back for more answers: the answers it has and is offered for now."""
+
+    job: str
+    object_id: int
+    answers: int
+    wanted: int
+    job_status: str
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> SentBack:
+        return cls(
+            data["job"], data["object_id"], data["answers"], data["wanted"], data["job_status"]
+        )

@@ -18,13 +18,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, bindparam, text
+from sqlalchemy import Boolean, Connection, Integer, String, bindparam, text
 from sqlalchemy.types import DateTime
 
 _TYPES = {
     "p_job": Integer,
     "p_user": Integer,
     "p_n": Integer,
+    "p_adaptive": Boolean,
     "p_task": Integer,
     "p_max_leases": Integer,
     "p_now": DateTime,
@@ -143,15 +144,18 @@ stored AS (
     RETURNING id
 ),
 before AS (
-    SELECT d.answers, d.leased, d.state FROM data_objects d
+    SELECT d.answers, d.leased, d.state, d.wanted FROM data_objects d
     JOIN ok ON d.job_id = ok.job_id AND d.object_id = ok.object_id
     FOR UPDATE OF d
 ),
 counted AS (
     UPDATE data_objects d
     SET answers = b.answers + 1, leased = b.leased - 1,
-        state = CASE WHEN b.state = 'open' AND b.answers + 1 >= :p_n THEN 'answered'
-                     ELSE b.state END
+        state = CASE WHEN b.state = 'open' AND b.answers + 1 >= (
+                         CASE WHEN b.wanted IS NULL THEN :p_n
+                              WHEN :p_adaptive THEN GREATEST(:p_n, b.wanted)
+                              ELSE b.wanted END
+                     ) THEN 'answered' ELSE b.state END
     FROM ok, before b
     WHERE d.job_id = ok.job_id AND d.object_id = ok.object_id
     RETURNING (b.state = 'open' AND d.state = 'answered') AS closed, d.answers, d.wanted,
@@ -207,6 +211,7 @@ def answer(
     job_id: int,
     user_id: int,
     workers_per_object: int,
+    adaptive: bool,  # the job's objects close at max(workers_per_object, wanted), not wanted
     content: str,
     code: str | None,
     now: datetime,
@@ -220,6 +225,7 @@ def answer(
         "p_job": job_id,
         "p_user": user_id,
         "p_n": workers_per_object,
+        "p_adaptive": adaptive,
         "p_content": content,
         "p_code": code,
         "p_now": now,

@@ -35,7 +35,12 @@ from truthset.dicom import pixels, windowing
 from truthset.dicom.pixels import DicomInfo
 from truthset.errors import Invalid
 
-DISPLAY_SIDE = 2048
+# The first display's longest side. 1,280 px fills the stage of a laptop or desktop screen at
+# zoom 1; past 1.25 screen pixels per display pixel (zoom, high-DPI screens) the viewer loads a
+# sharper crop of the full-resolution frame (part=region). A 4,000 x 5,000 mammogram's display
+# copy is then 1,000 x 1,250 (2.5 MB) instead of 1,334 x 1,667 (4.4 MB) at 2,048: less to send,
+# to window in the browser, and to write at the first lease (benchmarks/dicom.py).
+DISPLAY_SIDE = 1280
 MAX_REGION_PIXELS = 16_000_000
 _LOCKS = [threading.Lock() for _ in range(64)]
 _FULL_LOCKS = [threading.Lock() for _ in range(64)]
@@ -116,6 +121,11 @@ class DicomRenditions:
         """The lock of an object's display renditions, or of its full-resolution frames."""
         locks = _FULL_LOCKS if full else _LOCKS
         return locks[hash(uri) % len(locks)]
+
+    def ready(self, uri: str, frame: int = 0) -> bool:
+        """Whether the first display of a frame is cached (its info and display copy)."""
+        folder = self._folder(uri)
+        return (folder / "info.json").exists() and (folder / f"display-{frame}.bin").exists()
 
     def info(self, uri: str, read: Reader) -> dict[str, Any]:
         """The viewer's description of the object; prepares frame 0 on first use."""

@@ -90,13 +90,25 @@ def submit_answer(dep: Deployment, user: UserInfo, task_id: int, answer: Any) ->
         counted = run(
             conn, q.count_answer, {"p_job": task.job_id, "p_object": task.object_id}
         ).one()
-        if counted.answers >= job.workers_per_object and counted.state == "open":
+        if counted.state == "open" and counted.answers >= answers_to_close(job, counted.wanted):
             close_object(conn, task.job_id, task.object_id, "answered")
             closed = True
     count_answer()
     if closed:
         dep.wake.set()
     _after_answer(dep, job, task.object_id, counted.answers, counted.wanted, counted.state)
+
+
+def answers_to_close(job: JobRecord, wanted: int | None) -> int:
+    """The answers that close an open object whatever else happens: the job's workers per
+    object; for an object sent back for more answers (send_back.py) its `wanted` count; in an
+    adaptive job, where `wanted` also grows one answer at a time below the maximum and the
+    stopping rule closes the object earlier, the larger of the two."""
+    if wanted is None:
+        return job.workers_per_object
+    if adaptive.rule_of(job) is None:
+        return wanted
+    return max(job.workers_per_object, wanted)
 
 
 def _after_answer(
@@ -167,6 +179,7 @@ def _answer_postgres(dep: Deployment, user: UserInfo, task_id: int, answer: Any)
             job.id,
             user.id,
             job.workers_per_object,
+            adaptive.rule_of(job) is not None,
             json.dumps(content),
             kind.answer_code(job.spec, content),
             now,

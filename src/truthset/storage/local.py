@@ -79,6 +79,10 @@ class LocalStorage:
         except OSError as error:
             raise StorageError(f"cannot read {uri}: {error.strerror or error}") from error
 
+    def read_head(self, uri: str, size: int) -> bytes:
+        with self.open_read(uri) as handle:
+            return handle.read(size)
+
     @contextmanager
     def open_read(self, uri: str) -> Iterator[BinaryIO]:
         path = self.path(uri)

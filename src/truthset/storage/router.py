@@ -30,6 +30,9 @@ class StorageRouter:
     def read_bytes(self, uri: str) -> bytes:
         return self.backend(uri).read_bytes(uri)
 
+    def read_head(self, uri: str, size: int) -> bytes:
+        return self.backend(uri).read_head(uri, size)
+
     def open_read(self, uri: str) -> AbstractContextManager[BinaryIO]:
         return self.backend(uri).open_read(uri)
 

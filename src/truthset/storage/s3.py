@@ -11,7 +11,7 @@ import io
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 import boto3
@@ -145,6 +145,24 @@ class S3Storage:
     def read_bytes(self, uri: str) -> bytes:
         with self.open_read(uri) as handle:
             return handle.read()
+
+    def read_head(self, uri: str, size: int) -> bytes:
+        """A ranged GET: only the first bytes cross the network."""
+        if size <= 0:
+            return b""
+        bucket, key = _object_key(uri)
+        try:
+            body = self.client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{size - 1}")[
+                "Body"
+            ]
+            with closing(body):
+                return bytes(body.read())[:size]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "InvalidRange":
+                return b""  # an empty object: no byte is in range
+            raise self.error_for(uri, "read", error) from None
+        except BotoCoreError as error:
+            raise self.error_for(uri, "read", error) from None
 
     @contextmanager
     def open_read(self, uri: str) -> Iterator[BinaryIO]:

@@ -10,8 +10,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from truthset import charts, results
-from truthset.errors import Invalid, NotFound, TruthsetError
+from truthset import charts, results, send_back
+from truthset.errors import Conflict, Invalid, NotFound, TruthsetError
 from truthset.storage.base import read_chunks
 from truthset.web.pages import CsrfChecked, render
 from truthset.web.schemas import RowId
@@ -92,7 +92,13 @@ def object_page(
     return render(
         request,
         "console/object.html",
-        {"d": detail, "answers_json": answers, "error": request.query_params.get("error")},
+        {
+            "d": detail,
+            "answers_json": answers,
+            "error": request.query_params.get("error"),
+            "sent": request.query_params.get("sent") == "1",
+            "send_back_room": send_back.room(dep, name, object_id),
+        },
         user=admin,
     )
 
@@ -111,6 +117,24 @@ def override(
     except Invalid as problem:
         return RedirectResponse(f"{target}?error={quote(problem.message)}", status_code=303)
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/objects/{object_id}/send-back", dependencies=[CsrfChecked])
+def send_object_back(
+    name: str,
+    object_id: RowId,
+    _admin: AdminUser,
+    dep: DeploymentDep,
+    answers: Annotated[str, Form()] = "1",
+) -> Response:
+    target = f"/console/jobs/{name}/objects/{object_id}"
+    try:
+        if not answers.strip().isdigit():
+            raise Invalid("answers must be a whole number from 1")
+        send_back.send_back(dep, name, object_id, int(answers))
+    except (Invalid, Conflict) as problem:
+        return RedirectResponse(f"{target}?error={quote(problem.message)}", status_code=303)
+    return RedirectResponse(f"{target}?sent=1", status_code=303)
 
 
 @router.get("/objects/{object_id}/media")

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from fastapi import Response
@@ -25,48 +22,13 @@ from sqlalchemy import select
 
 from truthset.db.tables import Job, Task
 from truthset.deployment import Deployment
-from truthset.dicom import is_dicom_uri, pixels
-from truthset.dicom.renditions import DicomRenditions, Region
+from truthset.dicom import pixels
+from truthset.dicom.ahead import renditions
+from truthset.dicom.renditions import Region
 from truthset.errors import Invalid, StorageError, TruthsetError
 from truthset.unreadable import close_unreadable
 
-_RENDITIONS: dict[Path, DicomRenditions] = {}
-# Decodes leased DICOM objects while the worker's page loads (one at a time: decoding a
-# mammogram takes most of a core for a fraction of a second).
-_PREPARER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dicom-prepare")
-_LOG = logging.getLogger(__name__)
 _PARTS = ("png", "info", "display", "region")
-
-
-def renditions(dep: Deployment) -> DicomRenditions:
-    root = dep.settings.data_dir.resolve() / "dicom-cache"
-    found = _RENDITIONS.get(root)
-    if found is None:
-        found = _RENDITIONS[root] = DicomRenditions(
-            root, dep.settings.dicom_cache_bytes, dep.settings.dicom_max_pixels
-        )
-    return found
-
-
-def prepare_leased(dep: Deployment, line: str) -> None:
-    """Starts decoding a just-leased task's DICOM object, so that the viewer's first request
-    finds it ready or in progress (the renditions' lock makes it wait rather than decode twice)."""
-    try:
-        uri = json.loads(line).get("source-ref")
-    except (ValueError, AttributeError):
-        return
-    if not isinstance(uri, str) or not is_dicom_uri(uri):
-        return
-
-    def prepare() -> None:
-        try:
-            renditions(dep).info(uri, lambda: dep.storage.read_bytes(uri))
-        except TruthsetError as error:  # the worker's own request reports it
-            _LOG.info("DICOM object %s not prepared: %s", uri, error.message)
-        except Exception:  # a thread of its own: nothing else would see the error
-            _LOG.exception("DICOM object %s not prepared", uri)
-
-    _PREPARER.submit(prepare)
 
 
 def noting_dicom(sign: Callable[[str], str]) -> tuple[Callable[[str], str], list[str]]:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from truthset import audit, unreadable
 from truthset.db.tables import Task, User
 from truthset.deployment import Deployment
-from truthset.dicom import is_dicom_uri
+from truthset.dicom import is_dicom
 from truthset.errors import NotFound, StorageError, TruthsetError
 from truthset.jobs import job_record
 from truthset.storage.base import read_chunks
@@ -52,7 +52,7 @@ def media_signer(dep: Deployment, task_id: int) -> Callable[[str], str]:
     def sign(uri: str) -> str:
         if uri.startswith(("/media/", "http://", "https://", "data:")):
             return uri  # already a URL the browser can load
-        dicom = is_dicom_uri(uri)
+        dicom = is_dicom(dep.storage, uri)
         # A DICOM file is never handed out (its tags name the patient): its renditions are.
         if presigner is not None and uri.startswith("s3://") and not dicom:
             if not leased:
@@ -123,7 +123,7 @@ def _unreadable(dep: Deployment, task_id: int, uri: str, error: TruthsetError) -
 @router.get("/media/{token}", include_in_schema=False)
 def media(token: str, request: Request, dep: DeploymentDep) -> Response:
     task_id, uri = _open(dep, token)
-    if is_dicom_uri(uri):
+    if is_dicom(dep.storage, uri):
         return dicom_response(
             dep, task_id, uri, request.query_params, lambda e: _unreadable(dep, task_id, uri, e)
         )

@@ -6,8 +6,9 @@ import dataclasses
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
-from truthset import jobs, quality, workforce
+from truthset import jobs, quality, send_back, workforce
 from truthset.intake import publish
 from truthset.intake.options import streaming_options
 from truthset.operations.activity import Activity, job_activity
@@ -21,6 +22,7 @@ from truthset.web.schemas import (
     JobOut,
     JobQualityOut,
     MemberOut,
+    RowId,
     TeamDetailOut,
     TeamIn,
     TeamOut,
@@ -175,3 +177,38 @@ def stop_job(name: str, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
     """Stopping -> Stopped, with the results so far written. 409 if the job is already
     stopping or has ended."""
     return JobOut.of(jobs.stop_job(dep, name))
+
+
+class SendBackIn(BaseModel):
+    answers: int = Field(
+        default=1,
+        ge=1,
+        le=2**31 - 1,
+        description="How many more answers to ask for (at most the workers of the team who "
+        "have not been given the object)",
+    )
+
+
+class SentBackOut(BaseModel):
+    job: str
+    object_id: int
+    answers: int = Field(description="Answers the object has")
+    wanted: int = Field(description="Answers it is offered for now")
+    job_status: str
+
+
+@router.post("/jobs/{name}/objects/{object_id}/send-back", response_model=SentBackOut)
+def send_object_back(
+    name: str,
+    object_id: RowId,
+    _admin: AdminUser,
+    dep: DeploymentDep,
+    body: SendBackIn | None = None,
+) -> SentBackOut:
+    """Opens a labeled object again for `answers` more answers from workers of the team who
+    have not been given it; consolidation labels it again from all its answers. Its label and
+    any admin override are cleared meanwhile. A Completed job goes back to InProgress; 409 for a
+    job Stopping, Stopped or Failed, or an object that is not labeled; 400 when `answers` is
+    more than the team's workers who have not been given it. Audited as `object.sent_back`."""
+    more = (body or SendBackIn()).answers
+    return SentBackOut(**vars(send_back.send_back(dep, name, object_id, more)))

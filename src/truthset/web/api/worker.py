@@ -11,10 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from truthset import dispatch, progress, taskui
 from truthset.deployment import Deployment
+from truthset.dicom.ahead import prepare_leased
 from truthset.dispatch import LeasedTask
 from truthset.jobs import job_spec
 from truthset.tasktypes.registry import task_type
-from truthset.web.dicom_media import prepare_leased
 from truthset.web.media import media_signer
 from truthset.web.schemas import (
     AnswerIn,

@@ -1,7 +1,7 @@
 // DICOM images in the image tools. The server never sends the DICOM file: a signed media URL
 // marked `?dicom=1` serves renditions (src/truthset/web/dicom_media.py):
 //   &part=info                      size, frames, the file's windows, the raw-to-value mapping
-//   &part=display&frame=N           a copy of at most 2048 px a side, 16-bit grey (PNG colour)
+//   &part=display&frame=N           a copy of at most 1280 px a side, 16-bit grey (PNG colour)
 //   &part=region&frame=N&x..rh      a crop up to full resolution, for zoomed-in views
 // Grey pixels arrive as 16-bit raw values (value = offset + raw * scale, the modality values),
 // so the window is applied here, through a 65,536-entry table that mirrors
