@@ -35,7 +35,7 @@ from truthset.job_requests import auto_label_options, build_spec
 from truthset.job_requests import job_options as job_options
 from truthset.labels import label_names
 from truthset.notifications import events
-from truthset.output import FAILED_STATES
+from truthset.failures import FAILED_STATES
 from truthset.review.flows import FLOW_OPTION
 from truthset.storage.base import join
 from truthset.tasktypes.base import JobSpec, TaskType

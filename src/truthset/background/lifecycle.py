@@ -179,6 +179,7 @@ def _expire_availability(conn: Connection, job: Any, now: datetime) -> None:
                 object_id,
                 "failed",
                 "no worker answered within the task availability lifetime",
+                now,
             )
 
 

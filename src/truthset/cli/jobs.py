@@ -13,12 +13,12 @@ from rich.table import Table
 from truthset import jobs, manifests, quality
 from truthset.background import leases
 from truthset.background.runner import run_job
-from truthset.cli import exports, remote
+from truthset.cli import exports, failures, remote
 from truthset.cli.context import deployment, err, out
 from truthset.cli.templates import custom_job_options, load_template
 from truthset.deployment import Deployment
 from truthset.errors import Invalid
-from truthset.hooks.failures import failed_objects
+from truthset.failures import failed_objects
 from truthset.labels import labels_from_list
 
 manifest_app = typer.Typer(help="Input manifests (JSON Lines).", no_args_is_help=True)
@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(manifest_app, name="manifest")
     app.add_typer(job_app, name="job")
     exports.register(job_app)
+    failures.register(job_app)
 
 
 def _storage_path(value: str) -> str:
@@ -56,8 +57,8 @@ def _show_job(dep: Deployment, job: jobs.JobInfo) -> None:
         table.add_row(counter, str(count))
     if job.failure_reason:
         table.add_row("failure", job.failure_reason)
-    for object_id, reason in failed_objects(dep, job.id) if job.counters.failed else []:
-        table.add_row(f"object {object_id} failed", reason)
+    for failed in failed_objects(dep, job.id) if job.counters.failed else []:
+        table.add_row(f"object {failed.object_id} failed", failed.reason)
     out.print(table)
 
 

@@ -232,6 +232,8 @@ class DataObject(Base):
     gold: Mapped[str | None] = mapped_column(Text)
     machine_labeled: Mapped[bool] = mapped_column(Boolean, default=False)
     failure_reason: Mapped[str | None] = mapped_column(String(1024))
+    # When the object failed (or was refused), for the failure listings; NULL before 0014.
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
     labeled_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Automated labeling: the order objects go to humans in (lowest first), and whether the
     # object is in the human-labeled validation set.
