@@ -21,9 +21,9 @@ from truthset import manifests
 from truthset.db.tables import DataObject, Job
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, NotFound, NotReady
+from truthset.failures import REFUSED
 from truthset.intake.options import streaming_options
 from truthset.jobs import job_spec, object_checker
-from truthset.failures import REFUSED
 from truthset.tasktypes.registry import task_type
 
 # Section 9.2: a line names the attribute that holds its de-duplication id.
