@@ -368,6 +368,18 @@ class HumanTaskUi(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class HumanTaskUiAsset(Base):
+    """A file a stored template refers to by relative name (its own script, style, image),
+    uploaded with it; jobs and flows made from the template get a copy."""
+
+    __tablename__ = "human_task_ui_assets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_ui_id: Mapped[int] = mapped_column(ForeignKey("human_task_uis.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    __table_args__ = (UniqueConstraint("task_ui_id", "name", name="uq_task_ui_assets_name"),)
+
+
 class AuditEntry(Base):
     """One line of the audit trail (audit/). Written by one INSERT beside the action it records;
     `seq`, `prev_hash` and `hash` are filled once, by the sealer (audit/chain.py), in seq order."""

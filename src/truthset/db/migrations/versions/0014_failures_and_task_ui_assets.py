@@ -19,8 +19,24 @@ depends_on = None
 def upgrade() -> None:
     # A nullable ADD COLUMN: no table rewrite on SQLite or PostgreSQL, instant on a large job.
     op.add_column("data_objects", sa.Column("failed_at", sa.DateTime(), nullable=True))
+    op.create_table(
+        "human_task_ui_assets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("task_ui_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["task_ui_id"],
+            ["human_task_uis.id"],
+            name=op.f("fk_human_task_ui_assets_task_ui_id_human_task_uis"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_human_task_ui_assets")),
+        sa.UniqueConstraint("task_ui_id", "name", name="uq_task_ui_assets_name"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("human_task_ui_assets")
     with op.batch_alter_table("data_objects", schema=None) as batch_op:
         batch_op.drop_column("failed_at")
