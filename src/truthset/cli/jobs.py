@@ -196,6 +196,13 @@ PostHookOpt = Annotated[
         help="Custom jobs: post-annotation hook, a FILE.py, an http(s) URL or a Lambda ARN."
     ),
 ]
+GoldHookOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Custom jobs: gold hook scoring answers to gold questions (0-1), a FILE.py, an "
+        "http(s) URL or a Lambda ARN."
+    ),
+]
 AllowOriginOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -280,6 +287,7 @@ def job_create(
     template: TemplateOpt = None,
     pre_hook: PreHookOpt = None,
     post_hook: PostHookOpt = None,
+    gold_hook: GoldHookOpt = None,
     allow_origin: AllowOriginOpt = None,
     show_dicom_tags: ShowDicomTagsOpt = None,
     streaming: StreamingOpt = False,
@@ -319,12 +327,14 @@ def job_create(
         "label_config": label_config,
     }
     if (server := remote.client(ctx)) is not None:
-        if template or pre_hook or post_hook or allow_origin:
+        if template or pre_hook or post_hook or gold_hook or allow_origin:
             raise Invalid("--template, hooks and --allow-origin are not available with --url")
         return remote.job_create(server, fields | paths)
     dep = deployment(ctx)
     ui_template, assets = load_template(dep, template) if template else (None, {})
-    fields["options"] = options | custom_job_options(dep, pre_hook, post_hook, allow_origin)
+    fields["options"] = options | custom_job_options(
+        dep, (pre_hook, post_hook, gold_hook), allow_origin
+    )
     # Local paths may be relative; storage wants absolute ones.
     resolved: dict[str, Any] = {k: _storage_path(v) if v else None for k, v in paths.items()}
     resolved["manifest"] = resolved["manifest"] or ""  # a streaming job may start empty

@@ -69,10 +69,13 @@ def load_template(dep: Deployment, value: str) -> tuple[str, dict[str, bytes]]:
 
 
 def custom_job_options(
-    dep: Deployment, pre_hook: str | None, post_hook: str | None, origins: list[str] | None
+    dep: Deployment,
+    hooks: tuple[str | None, str | None, str | None],
+    origins: list[str] | None,
 ) -> dict[str, Any]:
+    """The options of --pre-hook, --post-hook, --gold-hook (in that order) and --allow-origin."""
     options: dict[str, Any] = {}
-    for key, value in (("pre_hook", pre_hook), ("post_hook", post_hook)):
+    for key, value in zip(("pre_hook", "post_hook", "gold_hook"), hooks, strict=True):
         if value:
             spec = targets.from_cli(dep, value, f"--{key.replace('_', '-')}")
             if spec is not None:

@@ -301,6 +301,10 @@ class Annotation(Base):
     # The task type's compact form of the answer (a class index, sorted indices), so that
     # consolidation over a whole job reads numbers instead of parsing every answer.
     code: Mapped[str | None] = mapped_column(String(1024))
+    # A custom job's gold hook: the score (0-1) it gave this answer to a gold question, or why
+    # it gave none (the answer then counts as unknown); both NULL until it has been asked.
+    gold_score: Mapped[float | None] = mapped_column(Float)
+    gold_error: Mapped[str | None] = mapped_column(String(1024))
     accepted_at: Mapped[datetime] = mapped_column(DateTime)
     submitted_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (Index("ix_annotations_job_object", "job_id", "object_id"),)

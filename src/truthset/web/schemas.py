@@ -261,6 +261,9 @@ class WorkerQualityOut(BaseModel):
     gold_answers: int
     gold_accuracy: float | None
     median_seconds: float | None
+    gold_unscored: int = Field(
+        0, description="Custom jobs with a gold hook: answers to gold questions it gave no score"
+    )
 
 
 class JobQualityOut(BaseModel):

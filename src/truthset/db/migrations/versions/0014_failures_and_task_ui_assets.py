@@ -1,5 +1,6 @@
-"""failure listings and human task UI assets: when each data object failed; the files a
-stored human task UI refers to by relative path, stored beside it
+"""failure listings, human task UI assets, gold hooks: when each data object failed; the files
+a stored human task UI refers to by relative path, stored beside it; the score a custom job's
+gold hook gave each answer to a gold question
 
 Revision ID: 0014
 Revises: 0013
@@ -19,6 +20,8 @@ depends_on = None
 def upgrade() -> None:
     # A nullable ADD COLUMN: no table rewrite on SQLite or PostgreSQL, instant on a large job.
     op.add_column("data_objects", sa.Column("failed_at", sa.DateTime(), nullable=True))
+    op.add_column("annotations", sa.Column("gold_score", sa.Float(), nullable=True))
+    op.add_column("annotations", sa.Column("gold_error", sa.String(length=1024), nullable=True))
     op.create_table(
         "human_task_ui_assets",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -38,5 +41,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("human_task_ui_assets")
+    with op.batch_alter_table("annotations", schema=None) as batch_op:
+        batch_op.drop_column("gold_error")
+        batch_op.drop_column("gold_score")
     with op.batch_alter_table("data_objects", schema=None) as batch_op:
         batch_op.drop_column("failed_at")
