@@ -109,6 +109,16 @@ def test_a_gold_hook_scores_answers_and_a_failure_leaves_the_score_unknown(
     # Asked once: a later pass does not call the hook again on a failed answer.
     finish(dep, "graded", passes=1)
     assert quality.job_quality(dep, "graded").workers[2].gold_unscored == 1
+    shown = CliRunner().invoke(
+        app,
+        [
+            *("--data-dir", str(dep.settings.data_dir)),
+            *("--database-url", dep.settings.resolved_database_url),
+            *("job", "quality", "graded"),
+        ],
+        env={"TRUTHSET_SECRET_KEY": "test-secret-key"},
+    )
+    assert shown.exit_code == 0 and "1 (1 unscored)" in shown.output, shown.output
 
 
 @pytest.mark.parametrize(

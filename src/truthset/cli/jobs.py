@@ -79,7 +79,9 @@ def _show_quality(report: quality.JobQuality) -> None:
             str(w.answers),
             _share(w.agreement),
             _share(w.estimated_accuracy),
-            str(w.gold_answers),
+            f"{w.gold_answers} ({w.gold_unscored} unscored)"
+            if w.gold_unscored
+            else str(w.gold_answers),
             _share(w.gold_accuracy),
             seconds,
         )
