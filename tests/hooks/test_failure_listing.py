@@ -81,6 +81,10 @@ def test_the_failures_route_pages_through_what_failed_where_and_when(
         assert [f["object_id"] for f in rest["failures"]] == [2] and rest["next_after"] is None
         missing = http.get("/api/v1/jobs/nosuchjob/failures")
         assert missing.status_code == 404
+        # The console's job page lists them from the same listing.
+        console = http.get("/console/jobs/raising")
+        assert console.status_code == 200
+        assert "object 1: post-annotation hook: the hook raised an exception" in console.text
     listed = page["failures"] + rest["failures"]
     assert [(f["source"], f["source_ref"]) for f in listed] == [
         ("first review", None),
