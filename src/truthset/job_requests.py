@@ -275,12 +275,13 @@ OPTIONS = (
     "max_percent_labeled",
     "pre_hook",
     "post_hook",
+    "gold_hook",
     "allowed_origins",
     "webhook_url",
     "show_dicom_tags",
     "streaming",
 )
-CUSTOM_OPTIONS = ("pre_hook", "post_hook")
+CUSTOM_OPTIONS = ("pre_hook", "post_hook", "gold_hook")
 # A CSP host source: scheme, host (optionally *.domain) and port; nothing that could end the
 # directive or add another (no spaces, quotes or semicolons).
 _ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?")

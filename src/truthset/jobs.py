@@ -27,6 +27,7 @@ from truthset.background import leases
 from truthset.db.tables import DataObject, Job, Team
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, NotFound
+from truthset.failures import FAILED_STATES
 from truthset.intake import queues
 from truthset.intake.options import streaming_options
 from truthset.job_requests import JobRequest as JobRequest
@@ -35,7 +36,6 @@ from truthset.job_requests import auto_label_options, build_spec
 from truthset.job_requests import job_options as job_options
 from truthset.labels import label_names
 from truthset.notifications import events
-from truthset.output import FAILED_STATES
 from truthset.review.flows import FLOW_OPTION
 from truthset.storage.base import join
 from truthset.tasktypes.base import JobSpec, TaskType

@@ -16,6 +16,7 @@ from truthset.db.sqlite_cursor import run
 from truthset.db.tables import DataObject, Job
 from truthset.deployment import Deployment
 from truthset.errors import TruthsetError
+from truthset.failures import REFUSED, failed_objects
 from truthset.storage.base import join
 from truthset.tasktypes.base import ObjectAnswers, ObjectLabel, WorkerAnswer
 
@@ -23,11 +24,6 @@ ITERATION = "iteration-1"
 _CHUNK = 20_000
 # A write not touched for this long is not under way in any process: its file is a leftover.
 STALE_WRITE_SECONDS = 600.0
-# The state of a message from a streaming job's queue that the intake refused: no manifest line,
-# so not in the output manifest; counted in FailedNonRetryableError and listed in failures.jsonl
-# with failed objects.
-REFUSED = "refused"
-FAILED_STATES = ("failed", REFUSED)
 
 
 def job_folder(job: Any) -> str:
@@ -192,26 +188,12 @@ def write_consolidation_response(
 
 def write_failures(dep: Deployment, job: Any) -> None:
     """manifests/output/failures.jsonl: every failed object (and refused queue message) with
-    its reason, one line each (`{"datasetObjectId", "failureReason", "dataObject"}`), so a
-    script can see why."""
+    its reason, step, attempts and time, one line each (`{"datasetObjectId", "failureReason",
+    "failedStep", "attempts", "failedAt", "dataObject"}`), so a script can see why."""
     uri = join(job_folder(job), "manifests/output/failures.jsonl")
-    with dep.db.read() as conn:
-        rows = conn.execute(
-            select(DataObject.object_id, DataObject.line, DataObject.failure_reason)
-            .where(DataObject.job_id == job.id, DataObject.state.in_(FAILED_STATES))
-            .order_by(DataObject.object_id)
-        ).all()
     lines = [
-        json.dumps(
-            {
-                "datasetObjectId": str(object_id),
-                "failureReason": reason or "",
-                "dataObject": json.loads(line),
-            },
-            ensure_ascii=False,
-        )
-        + "\n"
-        for object_id, line, reason in rows
+        json.dumps(failed.as_file_line(), ensure_ascii=False) + "\n"
+        for failed in failed_objects(dep, job.id, limit=None)
     ]
     dep.storage.write_bytes(uri, "".join(lines).encode())
 

@@ -43,10 +43,12 @@ class WorkerQuality:
     agreement: float | None  # share of answers equal to the consolidated label
     estimated_accuracy: float | None  # the consolidation model's estimate, from all answers
     gold_answers: int
-    gold_accuracy: float | None  # share of gold questions answered right
+    gold_accuracy: float | None  # share of gold questions answered right (mean gold-hook score)
     median_seconds: float | None
     model: bool = False  # a model worker (a hook), not a person
     per_class: list[ClassAgreement] | None = None  # model workers of single-label jobs
+    # Answers to gold questions a custom job's gold hook gave no score (failed, or not yet run).
+    gold_unscored: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class _Row:
     state: str
     gold: Any
     label: Any
+    gold_score: float | None
     model: bool = False
 
 
@@ -83,6 +86,7 @@ def _rows(dep: Deployment, job: Any) -> list[_Row]:
                 DataObject.gold,
                 DataObject.label,
                 User.model_hook.is_not(None).label("model"),
+                Annotation.gold_score,
             )
             .join(User, User.id == Annotation.user_id)
             .join(
@@ -103,13 +107,14 @@ def _rows(dep: Deployment, job: Any) -> list[_Row]:
             r.state,
             json.loads(r.gold) if r.gold else None,
             json.loads(r.label).get(attr) if r.label else None,
+            r.gold_score,
             bool(r.model),
         )
         for r in found
     ]
 
 
-def _share(hits: list[bool]) -> float | None:
+def _share(hits: list[bool] | list[float]) -> float | None:
     return sum(hits) / len(hits) if hits else None
 
 
@@ -124,6 +129,7 @@ def job_quality(dep: Deployment, name: str) -> JobQuality:
     names = [entry["label"] for entry in labels]
     single = isinstance(kind, SingleLabel)
     custom = kind.name == "custom"
+    scored = custom and json.loads(job.options).get("gold_hook") is not None
     estimated, alpha = _model_figures(rows, names) if single and rows else ({}, None)
     per_class = model_agreement(rows, names) if single and not custom else {}
     workers = []
@@ -147,12 +153,11 @@ def job_quality(dep: Deployment, name: str) -> JobQuality:
                 ),
                 estimated_accuracy=estimated.get(mine[0].worker_id),
                 gold_answers=len(gold),
-                gold_accuracy=_share(
-                    [_right(r, names, single, custom) for r in gold if r.code is not None]
-                ),
+                gold_accuracy=_gold_accuracy(gold, names, single, custom, scored),
                 median_seconds=statistics.median(r.seconds for r in mine) if mine else None,
                 model=mine[0].model,
                 per_class=per_class.get(mine[0].worker_id),
+                gold_unscored=sum(1 for r in gold if r.gold_score is None) if scored else 0,
             )
         )
     return JobQuality(job.name, alpha, workers)
@@ -184,6 +189,14 @@ def model_agreement(rows: list[_Row], names: list[str]) -> dict[str, list[ClassA
             for k, name in enumerate(names)
         ]
     return report
+
+
+def _gold_accuracy(
+    gold: list[_Row], names: list[str], single: bool, custom: bool, scored: bool
+) -> float | None:
+    if scored:  # the gold hook's scores; an answer it gave none is unknown, not wrong
+        return _share([r.gold_score for r in gold if r.gold_score is not None])
+    return _share([_right(r, names, single, custom) for r in gold if r.code is not None])
 
 
 def _agrees(row: _Row, single: bool, custom: bool = False) -> bool:

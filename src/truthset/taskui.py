@@ -33,7 +33,11 @@ _AWS_STYLESHEET = re.compile(
     r"<link[^>]*href=[\"']https://assets\.crowd\.aws/[^\"']*\.css[\"'][^>]*>", re.IGNORECASE
 )
 # Relative references a template makes to files of its own (src="app.js", href="style.css").
-_RELATIVE_REF = re.compile(r"""\b(?:src|href)\s*=\s*["']([A-Za-z0-9_][A-Za-z0-9_./-]*)["']""")
+# A reference to a file of the template's own: `src="lib/app.js"` or `href="./style.css"`
+# (group 1 the whole value, group 2 the name without `./`).
+_RELATIVE_REF = re.compile(
+    r"""\b(?:src|href)\s*=\s*["']((?:\./)?([A-Za-z0-9_][A-Za-z0-9_./-]*))["']"""
+)
 _FORM = re.compile(r"<crowd-form\b", re.IGNORECASE)
 _CROWD_ELEMENT = re.compile(r"<crowd-[a-z]", re.IGNORECASE)
 _OWN_FORM = re.compile(r"<crowd-entity-annotation\b", re.IGNORECASE)
@@ -98,7 +102,7 @@ def frame_policy(media: str, origins: Iterable[str]) -> str:
 
 def relative_assets(template: str) -> list[str]:
     """The files a template refers to by relative name (its own scripts, styles, images)."""
-    names = {match.group(1) for match in _RELATIVE_REF.finditer(template)}
+    names = {match.group(2) for match in _RELATIVE_REF.finditer(template)}
     return sorted(n for n in names if ".." not in n.split("/") and not n.endswith("/"))
 
 
@@ -127,10 +131,12 @@ def render(
     if asset_url is not None and own:
 
         def point(match: re.Match[str]) -> str:
-            name = match.group(1)
+            name = match.group(2)
             if name not in own:
                 return match.group(0)
-            return match.group(0).replace(name, asset_url(name))
+            start, end = match.start(1) - match.start(0), match.end(1) - match.start(0)
+            whole = match.group(0)
+            return whole[:start] + asset_url(name) + whole[end:]
 
         html = _RELATIVE_REF.sub(point, html)
     return html

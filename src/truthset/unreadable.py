@@ -57,6 +57,7 @@ def close_unreadable(dep: Deployment, task_id: int, reason: str) -> None:
             .values(
                 state=case((answered, "answered"), else_="failed"),
                 failure_reason=case((answered, None), else_=reason[:1024]),
+                failed_at=case((answered, None), else_=now),
                 leased=0,
             )
         )

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from truthset.hooks.events import BadResponse, parse_post, parse_pre
+from truthset.hooks.gold import parse_score
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
@@ -76,3 +77,13 @@ def test_a_post_response_gives_labels_and_names_what_is_missing() -> None:
 def test_bad_pre_responses_say_what_is_wrong(value: Any, reason: str) -> None:
     with pytest.raises(BadResponse, match=reason):
         parse_pre(value)
+
+
+@given(JSON | st.dictionaries(st.just("score"), JSON | st.floats(), min_size=1))
+def test_any_gold_response_is_a_score_from_0_to_1_or_refused_with_a_reason(value: Any) -> None:
+    try:
+        score = parse_score(value)
+    except BadResponse as error:
+        assert str(error)
+    else:
+        assert 0.0 <= score <= 1.0 and score == value["score"]

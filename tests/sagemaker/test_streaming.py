@@ -18,7 +18,7 @@ from tests.sagemaker.job_requests import job_request, team
 from tests.sagemaker.test_labeling_jobs import wait_for
 from tests.storage.s3_server import CREDENTIALS
 from truthset import dispatch, jobs, workforce
-from truthset.hooks.failures import failed_objects
+from truthset.failures import failed_objects
 from truthset.workforce import UserInfo
 
 ACCOUNT = "123456789012"  # moto's default account
@@ -314,7 +314,8 @@ def test_refused_messages_count_as_failed_and_leave_the_queue(live: Live, aws: s
     reasons = sorted(line["failureReason"] for line in _eventually(failures, "failures.jsonl"))
     # The console's and `job describe`'s list of failures gives the same reasons.
     listed = failed_objects(live.dep, jobs.describe_job(live.dep, name).id)
-    assert sorted(reason for _object, reason in listed) == reasons
+    assert sorted(failed.reason for failed in listed) == reasons
+    assert {failed.step for failed in listed} == {"intake"}
     for words in (
         "the SNS message is not a JSON manifest line",
         "has no 'source-ref' attribute",

@@ -125,7 +125,7 @@ def _consolidate_batch(dep: Deployment, job: Any, size: int) -> bool:
             conn.execute(
                 update(DataObject)
                 .where(DataObject.job_id == job.id, DataObject.object_id.in_(unanswered))
-                .values(state="failed", failure_reason="no answers")
+                .values(state="failed", failure_reason="no answers", failed_at=now)
             )
         conn.execute(
             update(Job).where(Job.id == job.id).values(label_version=Job.label_version + 1)

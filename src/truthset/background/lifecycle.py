@@ -18,6 +18,7 @@ from truthset.deployment import Deployment
 from truthset.dicom import ahead as dicom_ahead
 from truthset.dispatch import close_object, expire_leases
 from truthset.errors import StorageError
+from truthset.hooks import gold as gold_hook
 from truthset.intake import runner as intake
 from truthset.jobs import UNFINISHED, counters, has_objects_in, import_objects
 from truthset.notifications import events
@@ -118,6 +119,7 @@ def step_job(dep: Deployment, job_id: int, owner: str, schedule: OutputSchedule)
     if job.status == "InProgress":
         adaptive.step(dep, job)
         dicom_ahead.step(dep, job)
+    gold_hook.step(dep, job)  # also while winding down: answers already in get their scores
     with dep.db.read() as conn:
         out_with_workers = conn.scalar(select(has_objects_in(job_id, ("queued", "open"))))
     # Spacing of whole-job passes is skipped when nothing else can arrive: the job ends now.
@@ -181,6 +183,7 @@ def _expire_availability(conn: Connection, job: Any, now: datetime) -> None:
                 object_id,
                 "failed",
                 "no worker answered within the task availability lifetime",
+                now,
             )
 
 

@@ -13,12 +13,12 @@ from rich.table import Table
 from truthset import jobs, manifests, quality
 from truthset.background import leases
 from truthset.background.runner import run_job
-from truthset.cli import exports, remote, send_back
+from truthset.cli import exports, failures, remote, send_back
 from truthset.cli.context import deployment, err, out
 from truthset.cli.templates import custom_job_options, load_template
 from truthset.deployment import Deployment
 from truthset.errors import Invalid
-from truthset.hooks.failures import failed_objects
+from truthset.failures import failed_objects
 from truthset.intake import publish
 from truthset.labels import labels_from_list
 
@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(job_app, name="job")
     exports.register(job_app)
     send_back.register(job_app)
+    failures.register(job_app)
 
 
 def _storage_path(value: str) -> str:
@@ -58,8 +59,8 @@ def _show_job(dep: Deployment, job: jobs.JobInfo) -> None:
         table.add_row(counter, str(count))
     if job.failure_reason:
         table.add_row("failure", job.failure_reason)
-    for object_id, reason in failed_objects(dep, job.id) if job.counters.failed else []:
-        table.add_row(f"object {object_id} failed", reason)
+    for failed in failed_objects(dep, job.id) if job.counters.failed else []:
+        table.add_row(f"object {failed.object_id} failed", failed.reason)
     count, lines = publish.undelivered(dep, job.id)
     if count:
         table.add_row("output lines not delivered", str(count))
@@ -88,7 +89,9 @@ def _show_quality(report: quality.JobQuality) -> None:
             str(w.answers),
             _share(w.agreement),
             _share(w.estimated_accuracy),
-            str(w.gold_answers),
+            f"{w.gold_answers} ({w.gold_unscored} unscored)"
+            if w.gold_unscored
+            else str(w.gold_answers),
             _share(w.gold_accuracy),
             seconds,
         )
@@ -214,6 +217,13 @@ PostHookOpt = Annotated[
         help="Custom jobs: post-annotation hook, a FILE.py, an http(s) URL or a Lambda ARN."
     ),
 ]
+GoldHookOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Custom jobs: gold hook scoring answers to gold questions (0-1), a FILE.py, an "
+        "http(s) URL or a Lambda ARN."
+    ),
+]
 AllowOriginOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -299,6 +309,7 @@ def job_create(
     template: TemplateOpt = None,
     pre_hook: PreHookOpt = None,
     post_hook: PostHookOpt = None,
+    gold_hook: GoldHookOpt = None,
     allow_origin: AllowOriginOpt = None,
     show_dicom_tags: ShowDicomTagsOpt = None,
     streaming: StreamingOpt = False,
@@ -338,12 +349,14 @@ def job_create(
         "label_config": label_config,
     }
     if (server := remote.client(ctx)) is not None:
-        if template or pre_hook or post_hook or allow_origin:
+        if template or pre_hook or post_hook or gold_hook or allow_origin:
             raise Invalid("--template, hooks and --allow-origin are not available with --url")
         return remote.job_create(server, fields | paths)
     dep = deployment(ctx)
     ui_template, assets = load_template(dep, template) if template else (None, {})
-    fields["options"] = options | custom_job_options(dep, pre_hook, post_hook, allow_origin)
+    fields["options"] = options | custom_job_options(
+        dep, (pre_hook, post_hook, gold_hook), allow_origin
+    )
     # Local paths may be relative; storage wants absolute ones.
     resolved: dict[str, Any] = {k: _storage_path(v) if v else None for k, v in paths.items()}
     resolved["manifest"] = resolved["manifest"] or ""  # a streaming job may start empty

@@ -39,31 +39,43 @@ def _read_text(path: Path, what: str) -> str:
         raise Invalid(f"{path}: cannot read the {what} ({error})") from None
 
 
-def load_template(dep: Deployment, value: str) -> tuple[str, dict[str, bytes]]:
-    """`--template`: a Liquid file and the files beside it that it refers to, or the name of a
-    stored template."""
-    path = Path(value).expanduser()
-    if not path.is_file():
-        try:
-            return task_uis.get_task_ui(dep, value).template, {}
-        except NotFound:
-            raise Invalid(f"--template: {value} is neither a file nor a stored template") from None
-    template = check_template_text(_read_text(path, "template"), str(path))
+def files_beside(folder: Path, template: str) -> dict[str, bytes]:
+    """The files in `folder` that the template refers to by relative name (as a job template
+    given from a folder brings them): only regular files that resolve inside the folder, so
+    a symbolic link cannot bring anything from elsewhere."""
+    root = folder.expanduser().resolve()
     assets: dict[str, bytes] = {}
     for name in relative_assets(template)[:MAX_ASSETS]:
-        beside = path.parent / name
-        if beside.is_file():
+        beside = (root / name).resolve()
+        if beside.is_file() and beside.is_relative_to(root):
             if beside.stat().st_size > MAX_ASSET_BYTES:
                 raise Invalid(f"{beside}: template files may be at most {MAX_ASSET_BYTES} bytes")
             assets[name] = beside.read_bytes()
-    return template, assets
+    return assets
+
+
+def load_template(dep: Deployment, value: str) -> tuple[str, dict[str, bytes]]:
+    """`--template`: a Liquid file and the files beside it that it refers to, or the name of a
+    stored template with the files stored with it."""
+    path = Path(value).expanduser()
+    if not path.is_file():
+        try:
+            stored = task_uis.get_task_ui(dep, value)
+        except NotFound:
+            raise Invalid(f"--template: {value} is neither a file nor a stored template") from None
+        return stored.template, task_uis.task_ui_assets(dep, stored.name)
+    template = check_template_text(_read_text(path, "template"), str(path))
+    return template, files_beside(path.parent, template)
 
 
 def custom_job_options(
-    dep: Deployment, pre_hook: str | None, post_hook: str | None, origins: list[str] | None
+    dep: Deployment,
+    hooks: tuple[str | None, str | None, str | None],
+    origins: list[str] | None,
 ) -> dict[str, Any]:
+    """The options of --pre-hook, --post-hook, --gold-hook (in that order) and --allow-origin."""
     options: dict[str, Any] = {}
-    for key, value in (("pre_hook", pre_hook), ("post_hook", post_hook)):
+    for key, value in zip(("pre_hook", "post_hook", "gold_hook"), hooks, strict=True):
         if value:
             spec = targets.from_cli(dep, value, f"--{key.replace('_', '-')}")
             if spec is not None:
@@ -74,18 +86,44 @@ def custom_job_options(
 
 
 @template_app.command("create")
-def template_create(ctx: typer.Context, name: str, file: Path) -> None:
-    """Store a Liquid template under a name (its ARN: arn:aws:sagemaker:<region>:<account>:human-task-ui/NAME)."""
-    created = task_uis.create_task_ui(deployment(ctx), name, _read_text(file, "template"))
-    out.print(f"template {created.name} stored ({len(created.template)} characters)")
+def template_create(
+    ctx: typer.Context,
+    name: str,
+    file: Path,
+    assets: Annotated[
+        Path | None,
+        typer.Option(
+            "--assets",
+            help="Folder holding the files the template refers to by relative name "
+            "(default: the template's own folder).",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Store a Liquid template under a name (its ARN: arn:aws:sagemaker:<region>:<account>:human-task-ui/NAME),
+    with the files it refers to by relative name (./style.css, lib/app.js), which every job
+    and flow using it then serves to its task frame."""
+    template = _read_text(file, "template")
+    folder = file.parent if assets is None else assets
+    if not folder.is_dir():
+        raise Invalid(f"--assets: {folder} is not a folder")
+    files = files_beside(folder, check_template_text(template, str(file)))
+    created = task_uis.create_task_ui(deployment(ctx), name, template, files)
+    stored = f", {len(files)} files: {', '.join(sorted(files))}" if files else ""
+    out.print(f"template {created.name} stored ({len(created.template)} characters{stored})")
 
 
 @template_app.command("list")
 def template_list(ctx: typer.Context) -> None:
     """List stored templates."""
-    table = Table("template", "characters", "created", box=None)
+    table = Table("template", "characters", "files", "created", box=None)
     for ui in task_uis.list_task_uis(deployment(ctx)):
-        table.add_row(ui.name, str(len(ui.template)), f"{ui.created_at:%Y-%m-%d %H:%M:%S} UTC")
+        table.add_row(
+            ui.name,
+            str(len(ui.template)),
+            ", ".join(ui.assets) or "-",
+            f"{ui.created_at:%Y-%m-%d %H:%M:%S} UTC",
+        )
     out.print(table)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from truthset.client.models import Export, Job, Result, SentBack, Team
+from truthset.client.models import Export, Failure, Job, Result, SentBack, Team
 
 if TYPE_CHECKING:
     import pandas
@@ -146,6 +146,16 @@ class Client:
                 "GET", f"/jobs/{name}/results", params={"after": after, "limit": page_size}
             )
             yield from (Result.of(r) for r in page["results"])
+            after = page["next_after"]
+
+    def failures(self, name: str, page_size: int = 1000) -> Iterator[Failure]:
+        """The job's failed objects in object-id order, fetched a page at a time."""
+        after: int | None = -1
+        while after is not None:
+            page = self._call(
+                "GET", f"/jobs/{name}/failures", params={"after": after, "limit": page_size}
+            )
+            yield from (Failure.of(f) for f in page["failures"])
             after = page["next_after"]
 
     def dataframe(self, name: str) -> pandas.DataFrame:

@@ -153,3 +153,30 @@ class SentBack:
         return cls(
             data["job"], data["object_id"], data["answers"], data["wanted"], data["job_status"]
         )
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed data object (counted in FailedNonRetryableError): where it failed (`step`:
+    pre-annotation hook, post-annotation hook, media, output, intake or labeling), why, how
+    often the step was tried, and when."""
+
+    object_id: int
+    source: str | None
+    source_ref: str | None
+    reason: str
+    step: str
+    attempts: int
+    failed_at: datetime | None
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Failure:
+        return cls(
+            data["object_id"],
+            data["source"],
+            data["source_ref"],
+            data["reason"],
+            data["step"],
+            data["attempts"],
+            _moment(data["failed_at"]),
+        )

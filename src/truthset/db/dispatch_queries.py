@@ -118,7 +118,11 @@ new_audit_entry = insert(AuditEntry)  # the answer's entry (audit/trail.py value
 close_object = (
     update(DataObject)
     .where(DataObject.job_id == _job, DataObject.object_id == _object)
-    .values(state=bindparam("p_state"), failure_reason=bindparam("p_reason"))
+    .values(
+        state=bindparam("p_state"),
+        failure_reason=bindparam("p_reason"),
+        failed_at=bindparam("p_failed_at"),
+    )
 )
 # An object out of circulation gives its place in the job's window back.
 release_room = update(Job).where(Job.id == _job).values(open_count=Job.open_count - 1)

@@ -232,6 +232,8 @@ class DataObject(Base):
     gold: Mapped[str | None] = mapped_column(Text)
     machine_labeled: Mapped[bool] = mapped_column(Boolean, default=False)
     failure_reason: Mapped[str | None] = mapped_column(String(1024))
+    # When the object failed (or was refused), for the failure listings; NULL before 0014.
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
     labeled_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Automated labeling: the order objects go to humans in (lowest first), and whether the
     # object is in the human-labeled validation set.
@@ -300,6 +302,10 @@ class Annotation(Base):
     # The task type's compact form of the answer (a class index, sorted indices), so that
     # consolidation over a whole job reads numbers instead of parsing every answer.
     code: Mapped[str | None] = mapped_column(String(1024))
+    # A custom job's gold hook: the score (0-1) it gave this answer to a gold question, or why
+    # it gave none (the answer then counts as unknown); both NULL until it has been asked.
+    gold_score: Mapped[float | None] = mapped_column(Float)
+    gold_error: Mapped[str | None] = mapped_column(String(1024))
     accepted_at: Mapped[datetime] = mapped_column(DateTime)
     submitted_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (Index("ix_annotations_job_object", "job_id", "object_id"),)
@@ -365,6 +371,18 @@ class HumanTaskUi(Base):
     name_key: Mapped[str] = mapped_column(String(63), unique=True)
     template: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class HumanTaskUiAsset(Base):
+    """A file a stored template refers to by relative name (its own script, style, image),
+    uploaded with it; jobs and flows made from the template get a copy."""
+
+    __tablename__ = "human_task_ui_assets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_ui_id: Mapped[int] = mapped_column(ForeignKey("human_task_uis.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    __table_args__ = (UniqueConstraint("task_ui_id", "name", name="uq_task_ui_assets_name"),)
 
 
 class AuditEntry(Base):

@@ -196,10 +196,22 @@ def _answer_postgres(dep: Deployment, user: UserInfo, task_id: int, answer: Any)
 
 
 def close_object(
-    conn: Connection, job_id: int, object_id: int, state: str, reason: str | None = None
+    conn: Connection,
+    job_id: int,
+    object_id: int,
+    state: str,
+    reason: str | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Takes an open object out of circulation (answered for consolidation, or failed)."""
-    params = {"p_job": job_id, "p_object": object_id, "p_state": state, "p_reason": reason}
+    """Takes an open object out of circulation (answered for consolidation, or failed at
+    `now`)."""
+    params = {
+        "p_job": job_id,
+        "p_object": object_id,
+        "p_state": state,
+        "p_reason": reason,
+        "p_failed_at": now if state == "failed" else None,
+    }
     run(conn, q.close_object, params)
     run(conn, q.release_room, params)
 
@@ -238,7 +250,7 @@ def _give_back(dep: Deployment, user: UserInfo, task_id: int, status: str) -> No
             # Every worker it was meant for declined it: Ground Truth stops offering it.
             state = "answered" if row.answers else "failed"
             reason = None if row.answers else f"declined by {row.declines} workers"
-            close_object(conn, task.job_id, task.object_id, state, reason)
+            close_object(conn, task.job_id, task.object_id, state, reason, now)
             dep.wake.set()
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 
 from truthset import output
 from truthset.db.tables import DataObject
 from truthset.deployment import Deployment
 from truthset.operations.metrics import count_hook_failures
-from truthset.output import FAILED_STATES
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,12 @@ _FAIL = (
         DataObject.object_id == bindparam("p_object"),
         DataObject.hook_attempts >= bindparam("p_max"),
     )
-    .values(state="failed", failure_reason=bindparam("p_reason"), leased=0)
+    .values(
+        state="failed",
+        failure_reason=bindparam("p_reason"),
+        failed_at=bindparam("p_now"),
+        leased=0,
+    )
 )
 
 
@@ -39,12 +43,14 @@ def record_failures(dep: Deployment, job: Any, failures: dict[int, str]) -> int:
         return 0
     count_hook_failures(job.name, len(failures))
     attempts = dep.settings.hook_attempts
+    now = dep.clock.now()
     params = [
         {
             "p_job": job.id,
             "p_object": object_id,
             "p_max": attempts,
             "p_reason": f"{reason} (after {attempts} attempts)"[:1024],
+            "p_now": now,
         }
         for object_id, reason in failures.items()
     ]
@@ -58,15 +64,3 @@ def record_failures(dep: Deployment, job: Any, failures: dict[int, str]) -> int:
     if failed:
         output.write_failures(dep, job)
     return failed
-
-
-def failed_objects(dep: Deployment, job_id: int, limit: int = 10) -> list[tuple[int, str]]:
-    """(object id, reason) of the first failed objects of a job, for describe and the console."""
-    with dep.db.read() as conn:
-        rows = conn.execute(
-            select(DataObject.object_id, DataObject.failure_reason)
-            .where(DataObject.job_id == job_id, DataObject.state.in_(FAILED_STATES))
-            .order_by(DataObject.object_id)
-            .limit(limit)
-        ).all()
-    return [(int(object_id), reason or "") for object_id, reason in rows]

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -20,9 +21,9 @@ from truthset import manifests
 from truthset.db.tables import DataObject, Job
 from truthset.deployment import Deployment
 from truthset.errors import Conflict, Invalid, NotFound, NotReady
+from truthset.failures import REFUSED
 from truthset.intake.options import streaming_options
 from truthset.jobs import job_spec, object_checker
-from truthset.output import REFUSED
 from truthset.tasktypes.registry import task_type
 
 # Section 9.2: a line names the attribute that holds its de-duplication id.
@@ -177,7 +178,7 @@ def store(
         if locked.rowcount == 0:
             raise Conflict(f"labeling job {job.name!r} is no longer running")
         rows = _new_rows(conn, job, arrivals, first_state, publishes)
-        rows += _refused_rows(conn, job, refused, _next_id(rows))
+        rows += _refused_rows(conn, job, refused, _next_id(rows), now)
         if rows:
             conn.execute(insert(DataObject), rows)
             labeled = sum(1 for row in rows if row["gold"] is None)
@@ -212,7 +213,7 @@ def _last_object_id(conn: Connection, job_id: int) -> int:
 
 
 def _refused_rows(
-    conn: Connection, job: Any, refused: Sequence[Refused], next_id: int | None
+    conn: Connection, job: Any, refused: Sequence[Refused], next_id: int | None, now: datetime
 ) -> list[dict[str, Any]]:
     """Failed objects for refused messages, keyed apart from objects' de-duplication ids."""
     if not refused:
@@ -232,6 +233,7 @@ def _refused_rows(
                 "line": json.dumps(item.line, ensure_ascii=False),
                 "state": REFUSED,
                 "failure_reason": item.reason[:1024],
+                "failed_at": now,
                 "gold": None,
                 "dedup_key": key,
                 "published": None,
@@ -266,6 +268,7 @@ def _new_rows(
                 "line": json.dumps(line, ensure_ascii=False),
                 "state": first_state if gold is None else "gold",
                 "failure_reason": None,
+                "failed_at": None,
                 "gold": None if gold is None else json.dumps(gold),
                 "dedup_key": key,
                 "published": False if publishes and gold is None else None,

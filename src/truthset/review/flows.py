@@ -115,10 +115,12 @@ def _check(request: FlowRequest) -> None:
 
 
 def create_flow(dep: Deployment, request: FlowRequest) -> FlowInfo:
-    """Creates the flow and its job in one transaction; nothing is left behind on an error."""
+    """Creates the flow and its job in one transaction; nothing is left behind on an error.
+    The job gets a copy of the files stored with the template, for its task frame."""
     _check(request)
     try:
         template = task_uis.get_task_ui(dep, request.task_ui).template
+        assets = task_uis.task_ui_assets(dep, request.task_ui)
     except NotFound:
         # A bad field of the request (400), not a missing resource being addressed (404).
         raise Invalid(f"no human task UI (worker template) named {request.task_ui!r}") from None
@@ -129,7 +131,7 @@ def create_flow(dep: Deployment, request: FlowRequest) -> FlowInfo:
             team_id = conn.scalar(select(Team.id).where(Team.name_key == request.team.lower()))
             if team_id is None:
                 raise Invalid(f"no work team named {request.team!r}")
-            job_id = _insert_job(conn, request, int(team_id), template, now)
+            job_id = _insert_job(conn, request, int(team_id), template, sorted(assets), now)
             config = {
                 "task_ui": request.task_ui,
                 "keywords": request.keywords,
@@ -148,12 +150,24 @@ def create_flow(dep: Deployment, request: FlowRequest) -> FlowInfo:
         raise Conflict(
             f"a flow definition or labeling job named {request.name!r} already exists"
         ) from None
+    # Written once the job is ours: before, a name taken by another flow would overwrite its files.
+    folder = join(request.output_path.rstrip("/"), request.name, "annotation-tool/assets")
+    for name, data in assets.items():
+        dep.storage.write_bytes(join(folder, name), data)
     return get_flow(dep, request.name)
 
 
 def _insert_job(
-    conn: Connection, request: FlowRequest, team_id: int, template: str, now: datetime
+    conn: Connection,
+    request: FlowRequest,
+    team_id: int,
+    template: str,
+    assets: list[str],
+    now: datetime,
 ) -> int:
+    options: dict[str, Any] = {FLOW_OPTION: request.name}
+    if assets:
+        options["template_assets"] = assets
     values = {
         "name": request.name,
         "name_key": request.name.lower(),
@@ -171,7 +185,7 @@ def _insert_job(
         "task_time_limit": request.time_limit,
         "task_availability": request.availability,
         "max_concurrent_tasks": OPEN_WINDOW,
-        "options": json.dumps({FLOW_OPTION: request.name}),
+        "options": json.dumps(options),
         "status": "InProgress",
         "reference_code": secrets.token_hex(12),
         "object_count": 0,

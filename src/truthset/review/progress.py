@@ -165,11 +165,16 @@ def _end_lapsed(conn: Connection, flow_id: int, job: Any, now: datetime) -> None
         closed = "answered" if answers else "failed"
         reason = None if answers else NO_ANSWERS
         if state == "open":
-            close_object(conn, job.id, object_id, closed, reason)
+            close_object(conn, job.id, object_id, closed, reason, now)
         conn.execute(
             update(DataObject)
             .where(DataObject.job_id == job.id, DataObject.object_id == object_id)
-            .values(state=closed, leased=0, failure_reason=reason)
+            .values(
+                state=closed,
+                leased=0,
+                failure_reason=reason,
+                failed_at=None if answers else now,
+            )
         )
         if not answers:
             conn.execute(
@@ -242,7 +247,7 @@ def _count_failure(conn: Connection, job: Any, row: Any, message: str, now: date
     conn.execute(
         update(DataObject)
         .where(DataObject.job_id == job.id, DataObject.object_id == row.object_id)
-        .values(state="failed", failure_reason=reason)
+        .values(state="failed", failure_reason=reason, failed_at=now)
     )
     conn.execute(
         update(HumanLoop)

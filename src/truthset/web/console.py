@@ -14,7 +14,7 @@ from truthset import audit, chaining, jobs, manifests, planning, progress, quali
 from truthset.background import autolabeling
 from truthset.errors import Invalid, NotFound, TruthsetError
 from truthset.exports import FORMATS, runs
-from truthset.hooks.failures import failed_objects
+from truthset.failures import failed_objects
 from truthset.intake import objects, publish
 from truthset.intake.options import streaming_options
 from truthset.labels import labels_from_list

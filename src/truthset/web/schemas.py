@@ -278,6 +278,9 @@ class WorkerQualityOut(BaseModel):
         description="Model workers of single-label jobs: per class, agreement with the labels "
         "consolidated from the people's answers alone",
     )
+    gold_unscored: int = Field(
+        0, description="Custom jobs with a gold hook: answers to gold questions it gave no score"
+    )
 
 
 class JobQualityOut(BaseModel):

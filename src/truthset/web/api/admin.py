@@ -112,8 +112,9 @@ def create_job(body: JobIn, _admin: AdminUser, dep: DeploymentDep) -> JobOut:
     `max_percent_labeled` (stop the job there, as Ground Truth's StoppingConditions),
     `audit_label_attribute_name` (verification and adjustment jobs), `allowed_origins`
     (origins the worker template may load from), and for custom jobs (`ui_template` required)
-    `pre_hook` and `post_hook` (an http(s) URL, a Lambda ARN, or `{"kind": "python", "name":
-    "pre.py", "source": "<the file>"}`; see docs/custom-workflows.md), and `adaptive`
+    `pre_hook`, `post_hook` and `gold_hook` (scores answers to gold questions 0-1 instead of
+    the exact match) (an http(s) URL, a Lambda ARN, or `{"kind": "python", "name": "pre.py",
+    "source": "<the file>"}`; see docs/custom-workflows.md), and `adaptive`
     (`{"min_workers_per_object": 2, "target_confidence": 0.95}`: each object goes to the
     minimum first, then one more worker at a time until its label reaches the target, up to
     `workers_per_object`; image and text classification, single- and multi-label, and custom

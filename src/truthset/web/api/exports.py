@@ -1,5 +1,5 @@
 """Exports for training and results, for admins: start an export (made in the background),
-its status, its download; a job's results page by page."""
+its status, its download; a job's results and its failed objects page by page."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from truthset import exports, jobs, output
+from truthset import exports, failures, jobs, output
 from truthset.exports import runs
 from truthset.web.schemas import RowId
 from truthset.web.security import AdminUser, DeploymentDep
@@ -64,6 +64,38 @@ class ResultOut(BaseModel):
 
 class ResultsOut(BaseModel):
     results: list[ResultOut]
+    next_after: int | None = Field(description="Pass as `after` for the next page; null at the end")
+
+
+class FailureOut(BaseModel):
+    object_id: int = Field(description="The data object's id (datasetObjectId)")
+    source: str | None = Field(description="The manifest line's `source`, if it has one")
+    source_ref: str | None = Field(description="The manifest line's `source-ref`, if it has one")
+    reason: str
+    step: str = Field(
+        description="Where it failed: pre-annotation hook | post-annotation hook | media | "
+        "output | intake (a refused queue message) | labeling (no answers)"
+    )
+    attempts: int = Field(description="How often the step was tried on the object")
+    failed_at: datetime | None = Field(
+        description="UTC; null for objects that failed before truthset recorded it"
+    )
+
+    @classmethod
+    def of(cls, failed: failures.FailedObject) -> FailureOut:
+        return cls(
+            object_id=failed.object_id,
+            source=failed.source,
+            source_ref=failed.source_ref,
+            reason=failed.reason,
+            step=failed.step,
+            attempts=failed.attempts,
+            failed_at=failed.failed_at,
+        )
+
+
+class FailuresOut(BaseModel):
+    failures: list[FailureOut]
     next_after: int | None = Field(description="Pass as `after` for the next page; null at the end")
 
 
@@ -123,3 +155,22 @@ def results(
         for i, s, m, a, line in page
     ]
     return ResultsOut(results=items, next_after=page[-1][0] if len(page) == limit else None)
+
+
+@router.get("/jobs/{name}/failures", response_model=FailuresOut)
+def failed_objects(
+    name: str,
+    _admin: AdminUser,
+    dep: DeploymentDep,
+    after: int = Query(-1, ge=-1, le=2**31 - 1, description="Objects after this object id"),
+    limit: int = Query(1000, ge=1, le=10_000),
+) -> FailuresOut:
+    """The job's failed objects (counted in FailedNonRetryableError) in object-id order, page
+    by page: what failed, where, how often it was tried and when; the same list as
+    `manifests/output/failures.jsonl`."""
+    job = jobs.describe_job(dep, name)
+    page = failures.failed_objects(dep, job.id, after, limit)
+    return FailuresOut(
+        failures=[FailureOut.of(failed) for failed in page],
+        next_after=page[-1].object_id if len(page) == limit else None,
+    )

@@ -161,7 +161,9 @@ def _ui_template(dep: Deployment, ui: dict[str, Any]) -> tuple[str | None, dict[
         raise invalid("HumanTaskConfig.UiConfig: give either UiTemplateS3Uri or HumanTaskUiArn")
     if "HumanTaskUiArn" in ui:
         own = _own_task_ui(dep, ui["HumanTaskUiArn"])
-        return (own.template if own else None), {}
+        if own is None:
+            return None, {}
+        return own.template, task_uis.task_ui_assets(dep, own.name)
     field = "HumanTaskConfig.UiConfig.UiTemplateS3Uri"
     uri = _s3_uri(ui["UiTemplateS3Uri"], field)
     try:
