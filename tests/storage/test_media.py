@@ -23,7 +23,7 @@ from truthset import jobs, workforce
 from truthset.app import create_app
 from truthset.background.runner import run_job
 from truthset.clock import ManualClock
-from truthset.db.tables import DataObject
+from truthset.db.tables import AuditEntry, DataObject
 from truthset.deployment import Deployment, open_deployment
 from truthset.settings import Settings
 
@@ -183,3 +183,13 @@ def test_presign_hands_out_s3_urls_only_inside_a_leased_task(
         # The task is no longer leased: its UI now only carries a proxy URL, which refuses.
         ui = client.get(f"/api/v1/worker/tasks/{task['task_id']}/ui", headers=headers).json()
         assert "X-Amz-Signature" not in ui["html"] and "/media/" in ui["html"]
+    # S3 served the fetches unseen: the trail has each presigned URL handed out (next-task and
+    # the frame), naming the worker, job and object, and none after the lease ended.
+    with presigned.db.read() as conn:
+        handed = conn.execute(
+            select(AuditEntry.actor, AuditEntry.job, AuditEntry.object_id, AuditEntry.detail).where(
+                AuditEntry.action == "media.presigned"
+            )
+        ).all()
+    assert [(a, j, o) for a, j, o, _ in handed] == [(worker.email, "views", 0)] * 2
+    assert all(json.loads(d)["uri"] == f"s3://{bucket}/img/0.png" for *_, d in handed)

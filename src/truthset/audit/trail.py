@@ -21,6 +21,7 @@ ACTIONS = (
     "signin",
     "signin.failed",
     "media.fetched",
+    "media.presigned",
     "task.answered",
     "task.declined",
     "task.released",

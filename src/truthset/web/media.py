@@ -11,6 +11,7 @@ from __future__ import annotations
 import mimetypes
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
@@ -18,11 +19,10 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy import select
 
 from truthset import audit, unreadable
-from truthset.db.tables import Task, User
+from truthset.db.tables import Job, Task, User
 from truthset.deployment import Deployment
 from truthset.dicom import is_dicom
 from truthset.errors import NotFound, StorageError, TruthsetError
-from truthset.jobs import job_record
 from truthset.storage.base import read_chunks
 from truthset.storage.router import StorageRouter
 from truthset.web.dicom_media import dicom_response
@@ -36,10 +36,15 @@ def _signer(dep: Deployment) -> TimestampSigner:
     return TimestampSigner(dep.secret_key, salt="truthset-media")
 
 
-def _is_leased(dep: Deployment, task_id: int) -> bool:
+def _leased_task(dep: Deployment, task_id: int) -> Any:
+    """The task (its job's name, object and worker) while it is leased, else None."""
     with dep.db.read() as conn:
-        task = conn.execute(select(Task.status, Task.expires_at).where(Task.id == task_id)).first()
-    return task is not None and task.status == "leased" and task.expires_at > dep.clock.now()
+        return conn.execute(
+            select(Task.object_id, Task.user_id, User.email, Job.name.label("job"))
+            .join(User, User.id == Task.user_id)
+            .join(Job, Job.id == Task.job_id)
+            .where(Task.id == task_id, Task.status == "leased", Task.expires_at > dep.clock.now())
+        ).first()
 
 
 def media_signer(dep: Deployment, task_id: int) -> Callable[[str], str]:
@@ -47,7 +52,7 @@ def media_signer(dep: Deployment, task_id: int) -> Callable[[str], str]:
     signer = _signer(dep)
     router = dep.storage if isinstance(dep.storage, StorageRouter) else None
     presigner = router if dep.settings.media_delivery == "presign" else None
-    leased: list[bool] = []  # looked up once, on the first S3 URI
+    leased: list[Any] = []  # the leased task (or None), looked up once, on the first S3 URI
 
     def sign(uri: str) -> str:
         if uri.startswith(("/media/", "http://", "https://", "data:")):
@@ -56,9 +61,12 @@ def media_signer(dep: Deployment, task_id: int) -> Callable[[str], str]:
         # A DICOM file is never handed out (its tags name the patient): its renditions are.
         if presigner is not None and uri.startswith("s3://") and not dicom:
             if not leased:
-                leased.append(_is_leased(dep, task_id))
-            url = presigner.presigned_url(uri, dep.settings.media_url_ttl) if leased[0] else None
+                leased.append(_leased_task(dep, task_id))
+            task = leased[0]
+            url = presigner.presigned_url(uri, dep.settings.media_url_ttl) if task else None
             if url is not None:
+                # S3 serves the fetch itself, unseen: the trail records the URL handed out.
+                _record_access(dep, "media.presigned", task_id, task, uri)
                 return url
         # Not checked against the data roots here: the media route checks on every read.
         payload = f"{task_id}.{urlsafe_b64encode(uri.encode()).decode().rstrip('=')}"
@@ -67,6 +75,20 @@ def media_signer(dep: Deployment, task_id: int) -> Callable[[str], str]:
         return f"{url}?dicom=1" if dicom else url
 
     return sign
+
+
+def _record_access(dep: Deployment, action: str, task_id: int, task: Any, uri: str) -> None:
+    """Who got which object of which job (and from where: the entry's origin): the worker the
+    task is leased to."""
+    audit.record_now(
+        dep,
+        action,
+        actor=task.email,
+        actor_id=task.user_id,
+        job=task.job,
+        object_id=task.object_id,
+        detail={"task": task_id, "uri": uri},
+    )
 
 
 def _open(dep: Deployment, token: str) -> tuple[int, str]:
@@ -78,27 +100,11 @@ def _open(dep: Deployment, token: str) -> tuple[int, str]:
         raise NotFound("this media link has expired") from None
     except (BadSignature, ValueError):
         raise NotFound("no such media") from None
-    with dep.db.read() as conn:
-        task = conn.execute(
-            select(
-                Task.status, Task.expires_at, Task.job_id, Task.object_id, Task.user_id, User.email
-            )
-            .join(User, User.id == Task.user_id)
-            .where(Task.id == int(task_id))
-        ).first()
-        if task is None or task.status != "leased" or task.expires_at <= dep.clock.now():
-            raise NotFound("this media link belongs to a task that is no longer yours")
-        job = job_record(dep, conn, job_id=task.job_id)
+    task = _leased_task(dep, int(task_id))
+    if task is None:
+        raise NotFound("this media link belongs to a task that is no longer yours")
     # Who fetched what from where: the worker the link was made for, the object, the address.
-    audit.record_now(
-        dep,
-        "media.fetched",
-        actor=task.email,
-        actor_id=task.user_id,
-        job=job.name if job else None,
-        object_id=task.object_id,
-        detail={"task": int(task_id), "uri": uri},
-    )
+    _record_access(dep, "media.fetched", int(task_id), task, uri)
     return int(task_id), uri
 
 
