@@ -15,7 +15,7 @@ from pydicom import dcmread
 from pydicom.data import get_testdata_file
 
 from tests.dicom.test_media import bearer
-from tests.support.factories import VIEWS, make_team
+from tests.support.factories import VIEWS, make_admin, make_team
 from truthset import jobs, manifests
 from truthset.deployment import Deployment
 from truthset.dicom import HEAD_BYTES, has_dicom_preamble, is_dicom
@@ -99,6 +99,14 @@ def test_manifest_create_and_the_worker_s_renditions(client: TestClient, dep: De
         (int(d.Columns), int(d.Rows)) for d in (dcmread(folder / n) for n in EXAMPLES)
     )
     assert sizes == expected
+    # The results explorer's media for an admin: a DICOM object's frame 0 as PNG, never the
+    # file itself (the .png objects are served as they are).
+    admin = bearer(dep, make_admin(dep).id)
+    scans = [client.get(f"/console/jobs/views/objects/{o}/media", headers=admin) for o in range(4)]
+    assert [r.status_code for r in scans] == [200] * 4
+    dicom = [r.content for r in scans if r.content not in (b"\0" * 128 + b"DICM",)]
+    sizes = sorted(Image.open(io.BytesIO(c)).size for c in dicom if c.startswith(b"\x89PNG"))
+    assert sorted(set(sizes) - {(4, 4)}) == sorted(set(expected)) and len(dicom) == 3
 
 
 @given(st.binary(max_size=300))

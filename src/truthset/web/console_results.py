@@ -11,6 +11,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from truthset import charts, results, send_back
+from truthset.dicom import is_dicom
+from truthset.dicom.ahead import renditions
 from truthset.errors import Conflict, Invalid, NotFound, TruthsetError
 from truthset.storage.base import read_chunks
 from truthset.web.pages import CsrfChecked, render
@@ -145,18 +147,23 @@ def object_media(name: str, object_id: RowId, _admin: AdminUser, dep: Deployment
     uri = detail.line.get("source-ref")
     if not isinstance(uri, str):
         raise NotFound("this data object has no media")
-    content_type = mimetypes.guess_type(uri)[0] or "application/octet-stream"
-    if not content_type.startswith(_SAFE_TYPES):
-        content_type = "application/octet-stream"
-    try:
-        body = read_chunks(dep.storage, uri)
-    except TruthsetError as error:
-        return Response(error.message, status_code=404, media_type="text/plain")
     headers = {
         "Cache-Control": "private, max-age=300",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
     }
+    try:
+        if is_dicom(dep.storage, uri):
+            # Frame 0 under the file's own window, as the worker first sees it: a browser
+            # cannot show the file, and its tags name the patient.
+            png = renditions(dep).png(uri, 0, lambda: dep.storage.read_bytes(uri))
+            return Response(png, media_type="image/png", headers=headers)
+        body = read_chunks(dep.storage, uri)
+    except TruthsetError as error:
+        return Response(error.message, status_code=404, media_type="text/plain")
+    content_type = mimetypes.guess_type(uri)[0] or "application/octet-stream"
+    if not content_type.startswith(_SAFE_TYPES):
+        content_type = "application/octet-stream"
     return StreamingResponse(body, media_type=content_type, headers=headers)
 
 
