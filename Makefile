@@ -7,6 +7,9 @@ LINT_PATHS := src tests $(wildcard benchmarks)
 # (../shared beside it in this workplace); a clone elsewhere finds them here, or set the variable.
 TRUTHSET_CROWD_DATA ?= $(firstword $(wildcard $(CURDIR)/../shared/datasets/crowd /work/shared/datasets/crowd))
 export TRUTHSET_CROWD_DATA
+# AWS's sample worker templates, which the gallery tests run: found the same way.
+TRUTHSET_GT_TASK_UIS ?= $(firstword $(wildcard $(CURDIR)/../shared/datasets/gt-task-uis /work/shared/datasets/gt-task-uis))
+export TRUTHSET_GT_TASK_UIS
 
 .PHONY: run test lint format install clean docs
 
