@@ -126,11 +126,17 @@ def write_worker_responses(
     models: frozenset[str] = frozenset(),
 ) -> None:
     """annotations/worker-response/iteration-1/<object id>/<timestamp>.json per object. A model
-    worker's answer (worker id in `models`) says so in its identity data."""
+    worker's answer (worker id in `models`) says so in its identity data.
+
+    The timestamp is the object's last answer's, not the pass's: a consolidation repeated
+    because a runner was killed between writing these files and committing the labels writes
+    the same file again instead of a second one (answers added later, as after a send-back,
+    make a new file)."""
     folder = join(job_folder(job), "annotations/worker-response", ITERATION)
     for obj in objects:
         answers = [worker_answer(dep, answer, answer.worker_id in models) for answer in obj.answers]
-        uri = join(folder, str(obj.object_id), f"{file_stamp(now)}.json")
+        last = max((answer.submitted_at for answer in obj.answers), default=now)
+        uri = join(folder, str(obj.object_id), f"{file_stamp(last)}.json")
         dep.storage.write_bytes(uri, json.dumps({"answers": answers}).encode())
 
 
