@@ -445,7 +445,7 @@ def durability(url: str) -> str:
     if not url:
         mode = os.environ.get("TRUTHSET_SQLITE_SYNCHRONOUS", "NORMAL")
         return f"SQLite (synchronous={mode})"
-    admin = make_url(url).set(drivername="postgresql")
+    admin = make_url(url).set(drivername="postgresql", database="postgres")
     with psycopg.connect(admin.render_as_string(hide_password=False)) as conn:
         commit = conn.execute("SHOW synchronous_commit").fetchone()
         fsync = conn.execute("SHOW fsync").fetchone()
