@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import event, func, select, text, update
 
 from tests.support.factories import answer, make_job, make_team
 from truthset import dispatch, jobs
@@ -225,3 +225,41 @@ def test_stopping_conditions_stop_the_job(dep: Deployment) -> None:
     assert (
         job.status == "Stopped" and job.counters.human_labeled == 2 and job.counters.unlabeled == 2
     )
+
+
+def test_a_lease_or_an_answer_holds_one_connection_at_a_time(
+    dep: Deployment, clock: ManualClock
+) -> None:
+    """A request that waits for a second pooled connection while holding one can starve the
+    pool (PostgreSQL's has no overflow): once every connection is held by such a request, all
+    of them wait until the pool times out. Leases, the sweep of lapsed leases that falls due
+    among them, and answers each hold one connection at a time."""
+    held: dict[int, int] = {}
+    nested: list[int] = []
+
+    def checkout(*_: object) -> None:
+        me = threading.get_ident()
+        held[me] = held.get(me, 0) + 1
+        if held[me] > 1:
+            nested.append(held[me])
+
+    def checkin(*_: object) -> None:
+        held[threading.get_ident()] -= 1
+
+    workers = make_team(dep, workers=3)
+    make_job(dep, objects=4, workers_per_object=2, task_time_limit=60)
+    pool = dep.db.engine.pool
+    event.listen(pool, "checkout", checkout)
+    event.listen(pool, "checkin", checkin)
+    try:
+        for _ in range(3):
+            for worker in workers:
+                task = dispatch.next_task(dep, worker, "views")
+                if task is not None and worker is not workers[0]:
+                    dispatch.submit_answer(dep, worker, task.task_id, answer("Left-CC"))
+            clock.advance(61)  # the first worker's leases lapse and the sweep falls due
+    finally:
+        event.remove(pool, "checkout", checkout)
+        event.remove(pool, "checkin", checkin)
+    assert sum(held.values()) == 0
+    assert nested == []

@@ -75,10 +75,9 @@ def next_task(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | No
 def _lease_next(dep: Deployment, user: UserInfo, job_name: str) -> LeasedTask | None:
     now = dep.clock.now()
     if not dep.db.is_sqlite:
-        with dep.db.autocommit() as conn:
-            job = member_job(dep, conn, user, job_name)
-            if not _has_gold(dep, conn, job):
-                return _lease_postgres(dep, conn, job, user, now)
+        leased, done = _try_postgres(dep, user, job_name, now)
+        if done:
+            return leased
     with dep.db.write() as conn:
         job = member_job(dep, conn, user, job_name)
         state = run(conn, q.job_state, {"p_job": job.id}).one()
@@ -159,13 +158,31 @@ def _has_gold(dep: Deployment, conn: Connection, job: JobRecord) -> bool:
     return bool(has_gold)
 
 
+def _try_postgres(
+    dep: Deployment, user: UserInfo, job_name: str, now: datetime
+) -> tuple[LeasedTask | None, bool]:
+    """PostgreSQL's one-statement lease and True, or (None, False) for a job with gold
+    questions (leased as on SQLite). A due sweep of lapsed leases runs on a
+    connection of its own between two checkouts, never inside one: the pool has no overflow,
+    so requests each holding a connection while waiting for a second piled up (one more every
+    second the sweep fell due) until all of the pool was held and every request timed out
+    (500s under 100 workers in CI)."""
+    with dep.db.autocommit() as conn:
+        job = member_job(dep, conn, user, job_name)
+        if _has_gold(dep, conn, job):
+            return None, False
+        if not dep.throttle.due(("expire", job.id), now, 1.0):
+            return _lease_postgres(dep, conn, job, user, now), True
+    with dep.db.write() as sweep:
+        expire_leases(sweep, now, job.id)
+    with dep.db.autocommit() as conn:
+        return _lease_postgres(dep, conn, job, user, now), True
+
+
 def _lease_postgres(
     dep: Deployment, conn: Connection, job: JobRecord, user: UserInfo, now: datetime
 ) -> LeasedTask | None:
     """The lease as one statement (db/dispatch_postgres.py), for jobs without gold questions."""
-    if dep.throttle.due(("expire", job.id), now, 1.0):
-        with dep.db.write() as sweep:
-            expire_leases(sweep, now, job.id)
     expires = now + timedelta(seconds=job.task_time_limit)
     row = dispatch_postgres.lease(
         conn, job.id, user.id, adaptive.initial_want(job), MAX_LEASES_PER_WORKER, now, expires
