@@ -20,6 +20,7 @@ from tests.support.factories import make_team
 from truthset.cli.main import app
 from truthset.deployment import Deployment
 from truthset.exports import export_job
+from truthset.results import override_label
 
 
 def classify(label: str) -> Any:
@@ -172,3 +173,24 @@ def test_the_cli_exports_and_refuses_a_format_that_does_not_fit(
         "the coco format does not apply to named-entity-recognition jobs; use hf, spacy, conll"
         in refused.output
     )
+
+
+def test_an_overridden_label_is_what_every_classification_format_exports(
+    dep: Deployment, tmp_path: Path
+) -> None:
+    """The admin's label replaces the workers' consolidated one in CSV, JSON Lines and the
+    Hugging Face folder alike (results.override_label), read back by the formats' readers."""
+    workers = make_team(dep, workers=2)
+    labeled_job(dep, workers, "topics", "text-classification", lambda w, o: classify("car"))
+    override_label(dep, "topics", 1, "pedestrian", "admin@example.org")
+
+    export_job(dep, "topics", "csv", tmp_path / "csv")
+    with (tmp_path / "csv" / "labels.csv").open() as handle:
+        assert [r["label"] for r in csv.DictReader(handle)] == ["car", "pedestrian"]
+    export_job(dep, "topics", "jsonl", tmp_path / "jsonl")
+    lines = (tmp_path / "jsonl" / "labels.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert [r["label"] for r in rows] == ["car", "pedestrian"]
+    export_job(dep, "topics", "hf", tmp_path / "hf")
+    table = datasets.load_from_disk(str(tmp_path / "hf"))
+    assert [table.features["label"].names[k] for k in table["label"]] == ["car", "pedestrian"]
