@@ -145,8 +145,12 @@ def _not_in_progress(status: str) -> None:
 def _sweep_lapsed(dep: Deployment, conn: Connection, job_id: int, now: datetime) -> None:
     """Lapsed leases are swept in the request path too (at most once a second per job), so a
     freed place is handed out without waiting for the background runner."""
-    if dep.throttle.due(("expire", job_id), now, 1.0):
+    if _sweep_due(dep, job_id, now):
         expire_leases(conn, now, job_id)
+
+
+def _sweep_due(dep: Deployment, job_id: int, now: datetime) -> bool:
+    return dep.throttle.due(("expire", job_id), now, 1.0)
 
 
 def _has_gold(dep: Deployment, conn: Connection, job: JobRecord) -> bool:
@@ -171,7 +175,7 @@ def _try_postgres(
         job = member_job(dep, conn, user, job_name)
         if _has_gold(dep, conn, job):
             return None, False
-        if not dep.throttle.due(("expire", job.id), now, 1.0):
+        if not _sweep_due(dep, job.id, now):
             return _lease_postgres(dep, conn, job, user, now), True
     with dep.db.write() as sweep:
         expire_leases(sweep, now, job.id)
